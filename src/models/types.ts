@@ -9,6 +9,8 @@ export interface GenerateRequest {
   stop: string[];
   /** Seed for this request's sampling (deterministic results for the same seed). */
   seed?: number;
+  /** Keep generating past the end-of-text token (benchmarks; vLLM's ignore_eos). */
+  ignoreEos?: boolean;
 }
 
 export interface Completion {

@@ -20,6 +20,7 @@ export interface EngineStats {
   promptTokens: number;
   generatedTokens: number;
   forwardPasses: number;
+  prefillMs: number;
   ms: number;
 }
 
@@ -69,7 +70,7 @@ function latin1(bytes: Uint8Array): string {
  */
 export class OnnxPolicy implements Policy {
   readonly name: string;
-  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, ms: 0 };
+  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, prefillMs: 0, ms: 0 };
   private readonly mutex = new Mutex();
   private readonly nLayers: number;
   private readonly nKv: number;
@@ -186,7 +187,9 @@ export class OnnxPolicy implements Policy {
       feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', new Float32Array(0), [U, this.nKv, 0, this.headDim]);
       feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', new Float32Array(0), [U, this.nKv, 0, this.headDim]);
     }
+    const tPrefill = performance.now();
     let out = await this.session.run(feeds);
+    this.stats.prefillMs += performance.now() - tPrefill;
     this.stats.forwardPasses++;
 
     const rows: Row[] = chunk.map(({ req, cand }) => {
@@ -225,7 +228,7 @@ export class OnnxPolicy implements Policy {
         const tok = sampleToken(lastLogits, i * this.vocab, this.vocab, rq.temperature, rq.topP, row.rng);
         row.generated.push(tok);
         row.length++;
-        if (tok === this.eos) {
+        if (tok === this.eos && !rq.ignoreEos) {
           row.generated.pop();
           row.done = true;
           row.finish = 'stop';
