@@ -1,0 +1,660 @@
+# rstar-ts sandbox fork server.
+#
+# Runs inside bubblewrap as an unprivileged user (see src/sandbox/support.ts and index.ts). The warm parent imports
+# math, sympy and numpy once and never runs untrusted code: per request it forks a child that drops
+# to hard limits (rlimits + a seccomp filter), executes the snippet in a fresh namespace inside a
+# scratch directory, and exits. The parent enforces the wall-clock deadline with SIGKILL, caps the
+# output, classifies the result and wipes the scratch directory.
+#
+# Protocol (one JSON object per line):
+#   stdin : {"id": any, "code": str, "timeout_ms": int}
+#   stdout: {"ready": true, ...}                               once, after warm-up and the self-test
+#           {"id", "status", "stdout", "error", "traceback", "ms"}  per request
+# status: ok | error | timeout | output_limit | memory | crash
+#
+# Configuration: a JSON object in argv[1] (see DEFAULTS).
+
+import ast
+import builtins
+import ctypes
+import errno
+import gc
+import io
+import json
+import linecache
+import os
+import resource
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+import traceback
+import types
+
+DEFAULTS = {
+    "scratch": "/tmp",          # a directory owned by this server; emptied after every run
+    "wipe_scratch_root": True,  # inside bwrap /tmp is our own tmpfs: wipe all of it
+    "mem_mb": 1024,             # address space the child may add on top of the parent's
+    "fsize_mb": 16,             # largest file the child may write
+    "nofile": 64,               # open files
+    "output_bytes": 65536,      # stdout cap
+    "require_seccomp": True,    # fail closed when the seccomp module is missing
+    "warm": True,               # import sympy/numpy and exercise them before serving
+}
+
+CFG = dict(DEFAULTS)
+if len(sys.argv) > 1:
+    CFG.update(json.loads(sys.argv[1]))
+
+OUTPUT_CAP = int(CFG["output_bytes"])
+ERROR_CAP = 2000
+TRACEBACK_CAP = 8000
+RESULT_CAP = 64 * 1024
+CODE_FILENAME = "<code>"
+
+# --- the protocol channel ----------------------------------------------------------------------
+# Keep the protocol on a private descriptor and point fd 1 at stderr, so nothing printed by
+# imported libraries can corrupt the reply stream.
+_proto_fd = os.dup(1)
+os.dup2(2, 1)
+os.set_inheritable(_proto_fd, False)
+_PROTO = io.open(_proto_fd, "wb", buffering=0)
+_STDIN = io.open(os.dup(0), "rb", buffering=0)
+_null_fd = os.open("/dev/null", os.O_RDWR)
+os.dup2(_null_fd, 0)
+
+
+def send(obj):
+    data = (json.dumps(obj) + "\n").encode("ascii")
+    view = memoryview(data)
+    while view:
+        n = _PROTO.write(view)
+        view = view[n:]
+
+
+_stdin_buf = bytearray()
+
+
+def read_request():
+    """One line from stdin, or None at EOF."""
+    global _stdin_buf
+    while True:
+        i = _stdin_buf.find(b"\n")
+        if i >= 0:
+            line = bytes(_stdin_buf[:i])
+            del _stdin_buf[: i + 1]
+            return line
+        chunk = _STDIN.read(1 << 20)
+        if not chunk:
+            return None
+        _stdin_buf += chunk
+
+
+# --- hardening of the parent itself -------------------------------------------------------------
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_DUMPABLE = 4
+# Not dumpable: a child running as the same uid cannot open /proc/<parent>/mem, fd or environ.
+_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+try:
+    import seccomp  # Debian: python3-seccomp
+except Exception as e:  # noqa: BLE001
+    seccomp = None
+    _seccomp_error = repr(e)
+else:
+    _seccomp_error = None
+
+if seccomp is None and CFG["require_seccomp"]:
+    send({"ready": False, "error": "the Python module `seccomp` cannot be imported (" + str(_seccomp_error) +
+          "); install the Debian package python3-seccomp"})
+    sys.exit(2)
+
+# --- warm imports (trusted) ---------------------------------------------------------------------
+import math  # noqa: E402,F401
+import cmath  # noqa: E402,F401
+import fractions  # noqa: E402,F401
+import decimal  # noqa: E402,F401
+import itertools  # noqa: E402,F401
+import functools  # noqa: E402,F401
+import collections  # noqa: E402,F401
+import random  # noqa: E402,F401
+import re  # noqa: E402,F401
+import statistics  # noqa: E402,F401
+import operator  # noqa: E402,F401
+import heapq  # noqa: E402,F401
+import bisect  # noqa: E402,F401
+import string  # noqa: E402,F401
+import datetime  # noqa: E402,F401
+import threading  # noqa: E402,F401
+
+if CFG["warm"]:
+    import numpy  # noqa: E402
+    import sympy  # noqa: E402
+
+    def _warm():
+        x, y = sympy.symbols("x y")
+        sympy.solve(x ** 2 - 4, x)
+        sympy.solve([x + y - 3, x - y - 1], [x, y])
+        sympy.simplify((x ** 2 - 1) / (x - 1))
+        sympy.factor(x ** 2 - 5 * x + 6)
+        sympy.expand((x + 1) ** 3)
+        sympy.Rational(3, 4) + sympy.sqrt(2)
+        sympy.N(sympy.pi, 20)
+        sympy.integrate(x ** 2, (x, 0, 1))
+        sympy.diff(sympy.sin(x) * x, x)
+        sympy.limit(sympy.sin(x) / x, x, 0)
+        sympy.Matrix([[1, 2], [3, 4]]).det()
+        sympy.binomial(10, 3)
+        sympy.isprime(97)
+        sympy.factorint(360)
+        sympy.Eq(x, 1)
+        sympy.nsimplify(0.5)
+        sympy.latex(x ** 2 / 3)
+        str(sympy.Rational(1, 3))
+        sympy.solveset(x ** 2 - 1, x, domain=sympy.S.Reals)
+        numpy.array([1.0, 2.0]).dot(numpy.array([3.0, 4.0]))
+        numpy.linalg.solve(numpy.eye(2), numpy.ones(2))
+        numpy.mean([1, 2, 3])
+        fractions.Fraction(1, 3) + 1
+        math.comb(10, 3)
+
+    _warm()
+
+gc.collect()
+gc.freeze()
+
+
+def collapse_huge_pages():
+    """Best effort: back the warm heap with transparent huge pages (MADV_COLLAPSE, Linux >= 6.1).
+    Forking and tearing down a child then copies/zaps one entry per 2 MiB instead of 512, which
+    halves the fixed cost of a run. Writes in the child still copy 4 KiB pages."""
+    if not CFG.get("huge_pages", True):
+        return 0
+    madvise = _libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    MADV_HUGEPAGE, MADV_COLLAPSE, HUGE = 14, 25, 1 << 21
+    done = 0
+    try:
+        with open("/proc/self/maps") as fh:
+            maps = fh.read().splitlines()
+    except OSError:
+        return 0
+    for line in maps:
+        parts = line.split()
+        if len(parts) < 2 or "w" not in parts[1] or (len(parts) > 5 and parts[5] != "[heap]"):
+            continue
+        a, b = (int(v, 16) for v in parts[0].split("-"))
+        start, end = (a + HUGE - 1) & ~(HUGE - 1), b & ~(HUGE - 1)
+        if end <= start:
+            continue
+        madvise(start, end - start, MADV_HUGEPAGE)
+        if madvise(start, end - start, MADV_COLLAPSE) == 0:
+            done += (end - start) >> 21
+    return done
+
+
+_huge = collapse_huge_pages()
+
+AF_UNIX = 1
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+PID_PLACEHOLDER = 0x3FFFFFF1
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def build_seccomp_template():
+    """Compiles the filter once (libseccomp is slow to do it per child). Deny process creation,
+    exec, tracing, namespace and mount games, BPF, non-AF_UNIX sockets, and signals to any process
+    but the child itself; everything else is allowed (the rest of the isolation comes from bwrap and
+    rlimits). The child's pid is unknown here, so a placeholder is compiled in and patched in the
+    child (its offsets are recorded)."""
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    eperm = seccomp.ERRNO(errno.EPERM)
+    deny = [
+        "fork", "vfork", "clone", "execve", "execveat",
+        "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+        "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+        "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+        "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+        "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+        "reboot", "swapon", "swapoff", "syslog", "acct", "quotactl",
+        "name_to_handle_at", "open_by_handle_at", "fanotify_init", "lookup_dcookie",
+        "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+        "mknod", "mknodat", "personality", "setpgid", "setsid",
+    ]
+    for name in deny:
+        try:
+            f.add_rule(eperm, name)
+        except Exception:  # noqa: BLE001 - a syscall unknown to this libseccomp/arch
+            pass
+    # clone3 must fail with ENOSYS so that glibc falls back to clone(2), which is denied above.
+    try:
+        f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    except Exception:  # noqa: BLE001
+        pass
+    f.add_rule(eperm, "socket", seccomp.Arg(0, seccomp.NE, AF_UNIX))
+    f.add_rule(eperm, "socketpair", seccomp.Arg(0, seccomp.NE, AF_UNIX))
+    f.add_rule(eperm, "kill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
+    f.add_rule(eperm, "tkill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
+    f.add_rule(eperm, "tgkill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
+    r, w = os.pipe()
+    with os.fdopen(w, "wb") as fo:
+        f.export_bpf(fo)
+    with os.fdopen(r, "rb") as fi:
+        prog = fi.read()
+    if len(prog) % 8 or not prog:
+        raise RuntimeError("unexpected BPF program from libseccomp")
+    offsets = []
+    for i in range(0, len(prog), 8):
+        code, _jt, _jf, k = struct.unpack_from("<HBBI", prog, i)
+        if k == PID_PLACEHOLDER:
+            if code != 0x15:  # BPF_JMP | BPF_JEQ | BPF_K
+                raise RuntimeError("unexpected use of the pid placeholder in the BPF program")
+            offsets.append(i + 4)
+    if not offsets:
+        raise RuntimeError("pid placeholder not found in the BPF program")
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = _SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    return buf, offsets, fprog
+
+
+_BPF = build_seccomp_template() if seccomp is not None else None
+
+
+def install_seccomp():
+    if _BPF is None:
+        return False
+    buf, offsets, fprog = _BPF
+    pid = os.getpid()
+    for off in offsets:
+        struct.pack_into("<I", buf, off, pid)
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+    return True
+
+
+def set_limits():
+    """Every limit but CPU time (set once the request, and so its timeout, is known)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/self/statm", "rb") as fh:
+        vm = int(fh.read().split()[0]) * page
+    mem = vm + int(CFG["mem_mb"]) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fs = int(CFG["fsize_mb"]) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fs, fs))
+    nofile = int(CFG["nofile"])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+
+
+def set_cpu_limit(timeout_ms):
+    cpu = int(math.ceil(timeout_ms / 1000.0)) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+
+def _clip(s, n):
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def format_error(exc):
+    """(last line, traceback filtered to the snippet's own frames), like rStar's tool shows the
+    model: `traceback.format_exc().split('\\n')[-2]` -> e.g. "NameError: name 'x' is not defined"."""
+    try:
+        te = traceback.TracebackException.from_exception(exc, limit=None, lookup_lines=True)
+        te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename == CODE_FILENAME])
+        lines = list(te.format(chain=False))
+        only = [ln for ln in "".join(te.format_exception_only()).splitlines() if ln.strip()]
+        last = only[-1].strip() if only else type(exc).__name__
+        tb = "".join(lines).rstrip("\n")
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not break the report
+        last = type(exc).__name__
+        tb = last
+    return _clip(last, ERROR_CAP), _clip(tb, TRACEBACK_CAP)
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        b = os.read(fd, 1 << 20)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def _no_system(command):
+    raise PermissionError(errno.EPERM, "Operation not permitted")
+
+
+def child_main(code_r, out_w, res_w, scratch):
+    """Runs in the pre-forked child: waits for one request, runs it, exits. Never returns."""
+    rc = 70
+    try:
+        os.dup2(out_w, 1)
+        os.dup2(_null_fd, 0)
+        os.dup2(_null_fd, 2)
+        os.dup2(code_r, 3)
+        os.dup2(res_w, 4)
+        code_r, res_w = 3, 4
+        # Drop every other descriptor (the protocol pipes above all).
+        os.closerange(5, 1 << 20)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Lock down before the request arrives (this is off the latency path).
+        os.chdir(scratch)
+        set_limits()
+        install_seccomp()
+        out = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+                               newline="\n", write_through=False)
+        sys.stdout = sys.__stdout__ = out
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                                       errors="backslashreplace")
+        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.argv = [""]
+        # system(3) would only report a failed shell (exit status 127); raise like fork/exec do.
+        os.system = _no_system
+        main = types.ModuleType("__main__")
+        main.__dict__["__builtins__"] = builtins
+        ns = main.__dict__
+
+        req = _read_all(code_r)
+        os.close(code_r)
+        if not req:
+            os._exit(0)  # the parent is shutting down
+        timeout_ms = int.from_bytes(req[:4], "little")
+        set_cpu_limit(timeout_ms)
+        code = req[4:].decode("utf-8", "surrogatepass")
+        sys.modules["__main__"] = main
+        linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
+
+        status, error, tb = "ok", None, None
+        try:
+            tree = ast.parse(code, CODE_FILENAME, "exec")
+            last = None
+            if tree.body and isinstance(tree.body[-1], ast.Expr):
+                last = ast.Expression(tree.body.pop().value)
+            exec(compile(tree, CODE_FILENAME, "exec"), ns)
+            if last is not None:
+                value = eval(compile(last, CODE_FILENAME, "eval"), ns)
+                if value is not None:
+                    out.write(str(value) + "\n")
+        except SystemExit as e:
+            if e.code not in (None, 0):
+                status = "error"
+                error, tb = format_error(e)
+        except MemoryError as e:
+            status = "memory"
+            error, tb = format_error(e)
+            if error == "MemoryError":
+                error = "MemoryError: out of memory"
+        except BaseException as e:  # noqa: BLE001
+            status = "error"
+            error, tb = format_error(e)
+        try:
+            out.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+        payload = json.dumps({"status": status, "error": error, "traceback": tb}).encode()
+        # Close stdout first so that the parent sees EOF without waiting for our exit.
+        try:
+            os.close(1)
+        except BaseException:  # noqa: BLE001
+            pass
+        try:
+            os.write(res_w, payload)
+            os.close(res_w)
+        except BaseException:  # noqa: BLE001
+            pass
+        rc = 0
+    except BaseException as e:  # noqa: BLE001 - a failure while setting up the child
+        try:
+            os.write(4, json.dumps({"status": "crash", "error": "sandbox setup failed: " + repr(e)[:500],
+                                    "traceback": None}).encode())
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(rc)
+
+
+def wipe(scratch):
+    """Empties the scratch area (the whole private /tmp inside bwrap)."""
+    root = scratch if not CFG["wipe_scratch_root"] else "/tmp"
+
+    def onerror(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+        except OSError:
+            pass
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+
+    try:
+        os.chmod(root, 0o700)
+    except OSError:
+        pass
+    with os.scandir(root) as it:
+        entries = list(it)
+    for ent in entries:
+        p = ent.path
+        try:
+            if ent.is_dir(follow_symlinks=False):
+                shutil.rmtree(p, onerror=onerror)
+            else:
+                os.unlink(p)
+        except OSError:
+            onerror(None, p, None)
+    if os.listdir(root):
+        raise RuntimeError("could not wipe the scratch directory")
+
+
+SIGNAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
+
+
+def scratch_dir():
+    base = CFG["scratch"]
+    return os.path.join(base, "run") if CFG["wipe_scratch_root"] else base
+
+
+def prefork():
+    """Forks the child for the next request ahead of time, so that the fork is off the latency path.
+    The child blocks until the request arrives on its code pipe."""
+    os.makedirs(scratch_dir(), mode=0o700, exist_ok=True)
+    code_r, code_w = os.pipe()
+    out_r, out_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        child_main(code_r, out_w, res_w, scratch_dir())
+    os.close(code_r)
+    os.close(out_w)
+    os.close(res_w)
+    return pid, out_r, res_r, code_w
+
+
+_next = None
+
+
+def reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
+
+
+def run(code, timeout_ms):
+    """Runs one request on the pre-forked child. Returns (reply, pid still to reap or None)."""
+    global _next
+    child, _next = _next or prefork(), None
+    pid, out_r, res_r, code_w = child
+    t0 = time.monotonic()
+    deadline = t0 + timeout_ms / 1000.0
+    payload = int(timeout_ms).to_bytes(4, "little") + code.encode("utf-8", "surrogatepass")
+    try:
+        # The child reads until EOF; a large program does not fit the pipe at once, so the write blocks
+        # until the child has drained it (it does nothing else before).
+        view = memoryview(payload)
+        while view:
+            n = os.write(code_w, view)
+            view = view[n:]
+    except OSError:
+        pass
+    finally:
+        os.close(code_w)
+    out = bytearray()
+    res = bytearray()
+    open_fds = {out_r: out, res_r: res}
+    killed = None
+    try:
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                killed = "timeout"
+                break
+            try:
+                ready, _, _ = select.select(list(open_fds), [], [], left)
+            except InterruptedError:
+                continue
+            for fd in ready:
+                buf = open_fds[fd]
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    del open_fds[fd]
+                    continue
+                buf += chunk
+                if fd == out_r and len(out) > OUTPUT_CAP:
+                    killed = "output_limit"
+                elif fd == res_r and len(res) > RESULT_CAP:
+                    killed = "crash"
+            if killed:
+                break
+    finally:
+        os.close(out_r)
+        os.close(res_r)
+    ms = (time.monotonic() - t0) * 1000.0
+
+    stdout = bytes(out[:OUTPUT_CAP]).decode("utf-8", "replace")
+    status, error, tb = "crash", None, None
+    pending = pid
+    if killed == "timeout":
+        status, error = "timeout", "TimeoutError: execution exceeded %g s" % (timeout_ms / 1000.0)
+    elif killed == "output_limit":
+        status, error = "output_limit", "OutputLimitError: output exceeded %d bytes" % OUTPUT_CAP
+    elif killed == "crash":
+        status, error = "crash", "Crash: malformed result from the child"
+    else:
+        reply = None
+        if res:
+            try:
+                reply = json.loads(res.decode("utf-8", "replace"))
+            except ValueError:
+                reply = None
+        if isinstance(reply, dict) and reply.get("status") in ("ok", "error", "memory", "crash"):
+            status = reply["status"]
+            error = reply.get("error") if isinstance(reply.get("error"), str) else None
+            tb = reply.get("traceback") if isinstance(reply.get("traceback"), str) else None
+            if status != "ok" and not error:
+                error = "Error"
+        else:
+            # No report: the child died. Its exit status says how (both pipes are closed, so it is
+            # exiting already; do not SIGKILL it before reading the status).
+            _, wstatus = os.waitpid(pid, 0)
+            pending = None
+            if os.WIFSIGNALED(wstatus):
+                sig = os.WTERMSIG(wstatus)
+                if sig == signal.SIGXCPU:
+                    status, error = "timeout", "TimeoutError: CPU time limit exceeded"
+                elif sig == signal.SIGXFSZ:
+                    status, error = "error", "OSError: file size limit exceeded"
+                else:
+                    status, error = "crash", "Crash: the program was killed by signal %s" % SIGNAMES.get(sig, sig)
+            else:
+                status, error = "error", "SystemExit: the program exited early with status %d" % os.WEXITSTATUS(wstatus)
+    return {"status": status, "stdout": stdout, "error": error, "traceback": tb, "ms": round(ms, 3)}, pending
+
+
+def self_test():
+    """Fails closed when the limits are not actually enforced here."""
+    probe = (
+        "import os, socket\n"
+        "r = []\n"
+        "try:\n    os.fork(); r.append('fork')\nexcept OSError: pass\n"
+        "try:\n    socket.socket(socket.AF_INET, socket.SOCK_STREAM); r.append('socket')\nexcept OSError: pass\n"
+        "try:\n    os.kill(os.getppid(), 0); r.append('kill')\nexcept OSError: pass\n"
+        "try:\n    open('/etc/rstar-probe', 'w'); r.append('write')\nexcept OSError: pass\n"
+        "print(','.join(r) or 'denied')\n"
+    )
+    out, pending = run(probe, 10000)
+    if pending:
+        reap(pending)
+    wipe(CFG["scratch"])
+    return out
+
+
+def main():
+    global _next
+    seccomp_ok = _BPF is not None
+    st = self_test()
+    if CFG["require_seccomp"] and (st["status"] != "ok" or st["stdout"].strip() != "denied"):
+        send({"ready": False, "error": "sandbox self-test failed: " + json.dumps(st)})
+        sys.exit(3)
+    _next = prefork()
+    send({"ready": True, "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp_ok, "huge_pages": _huge,
+          "selftest": st["stdout"].strip(), "python": sys.version.split()[0]})
+    while True:
+        line = read_request()
+        if line is None:
+            if _next:
+                reap(_next[0])
+            return
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            rid = req.get("id")
+            code = req["code"]
+            timeout_ms = int(req.get("timeout_ms") or 5000)
+            if not isinstance(code, str):
+                raise TypeError("code must be a string")
+        except Exception as e:  # noqa: BLE001
+            send({"id": None, "status": "crash", "stdout": "", "error": "bad request: " + repr(e)[:200],
+                  "traceback": None, "ms": 0})
+            continue
+        reply, pending = run(code, min(max(1, timeout_ms), 3600 * 1000))
+        reply["id"] = rid
+        # Reply first, then finish the child (its exit tears down a large address space) and wipe
+        # the scratch area before the next child is forked.
+        send(reply)
+        if pending:
+            reap(pending)
+        try:
+            wipe(CFG["scratch"])
+        except Exception as e:  # noqa: BLE001 - never serve from a dirty scratch area
+            sys.stderr.write("rstar sandbox: %r; exiting for a fresh start\n" % (e,))
+            sys.exit(4)
+        _next = prefork()
+
+
+if __name__ == "__main__":
+    main()
