@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { findPython } from '../util/python.js';
+import {
+  benchDoneSchema,
+  exportDoneSchema,
+  parseTrainerEvent,
+  sftDoneSchema,
+  type BenchDone,
+  type DoneEvent,
+  type ExportDone,
+  type SftDone,
+  type TrainerEvent,
+} from './events.js';
+
+export * from './events.js';
+
+/**
+ * The repository's `trainer/` directory (the Python package `rstar_trainer` lives inside it).
+ * Compiled, this file is dist/src/train/trainer-process.js (three levels below the root); run
+ * from source it is src/train/ (two levels).
+ */
+export function trainerDir(): string {
+  for (const rel of ['../../../trainer/', '../../trainer/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'rstar_trainer', '__main__.py'))) return dir;
+  }
+  throw new Error(`cannot find the trainer package (trainer/rstar_trainer) above ${fileURLToPath(import.meta.url)}`);
+}
+
+export interface RunTrainerOptions {
+  /** Every event, in order (progress, saves, results, and the final done/error). */
+  onEvent?: (e: TrainerEvent) => void;
+  /** The trainer's stderr, line by line (default: written to this process's stderr as `[trainer] …`). */
+  onStderr?: (line: string) => void;
+  /** Aborting sends SIGTERM (sft saves its checkpoint and stops), then SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
+  cwd?: string;
+  /** Extra environment (merged over process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Python interpreter (default: `findPython(['torch'])`). */
+  python?: string;
+  killGraceMs?: number;
+}
+
+/**
+ * Runs `python3 -m rstar_trainer <command> ...args` and resolves with its `done` event. Rejects
+ * with the trainer's own message on an `error` event or a non-zero exit, and when `signal` aborts.
+ */
+export function runTrainer(command: string, args: string[], opts: RunTrainerOptions = {}): Promise<DoneEvent> {
+  return new Promise<DoneEvent>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(abortError(opts.signal));
+      return;
+    }
+    let python: string;
+    let pkgDir: string;
+    try {
+      python = opts.python ?? findPython(['torch']);
+      pkgDir = trainerDir();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+    env.PYTHONPATH = env.PYTHONPATH ? `${pkgDir}${delimiter}${env.PYTHONPATH}` : pkgDir;
+    env.PYTHONUNBUFFERED = '1';
+    const child = spawn(python, ['-m', 'rstar_trainer', command, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+    let done: DoneEvent | null = null;
+    let errorMessage: string | null = null;
+    let protocolError: Error | null = null;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | null = null;
+    const tail: string[] = [];
+    const onStderr = opts.onStderr ?? ((line: string) => process.stderr.write(`[trainer] ${line}\n`));
+
+    const onAbort = () => {
+      aborted = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 5000);
+      killTimer.unref();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.trim() === '') return;
+      let ev: TrainerEvent;
+      try {
+        ev = parseTrainerEvent(line);
+      } catch (e) {
+        if (!protocolError) protocolError = e as Error;
+        return;
+      }
+      if (ev.event === 'done') done = ev as DoneEvent;
+      if (ev.event === 'error') errorMessage = String((ev as { message: string }).message);
+      try {
+        opts.onEvent?.(ev);
+      } catch (e) {
+        if (!protocolError) protocolError = e as Error;
+        child.kill('SIGTERM');
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      onStderr(line);
+    });
+
+    child.on('error', (e) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(new Error(`cannot start the trainer (${python}): ${e.message}`));
+    });
+    child.on('close', (code, sig) => {
+      if (killTimer) clearTimeout(killTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const what = `rstar_trainer ${command}`;
+      if (aborted) reject(abortError(opts.signal!));
+      else if (protocolError) reject(protocolError);
+      else if (errorMessage !== null) reject(new Error(`${what}: ${errorMessage}`));
+      else if (code !== 0) {
+        const last = tail.slice(-5).join('\n');
+        reject(new Error(`${what} exited with ${code !== null ? `code ${code}` : `signal ${sig}`}${last ? `:\n${last}` : ''}`));
+      } else if (!done) reject(new Error(`${what} exited without a "done" event`));
+      else resolve(done);
+    });
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error(typeof reason === 'string' ? reason : 'the trainer was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** `{ batchSize: 32, resume: true, valData: undefined }` → `['--batch-size', '32', '--resume']`. */
+export function toFlags(options: Record<string, string | number | boolean | undefined | null>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || value === null || value === false) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (value === true) out.push(flag);
+    else out.push(flag, String(value));
+  }
+  return out;
+}
+
+export interface SftOptions {
+  data: string;
+  out: string;
+  config?: string;
+  valData?: string;
+  init?: string;
+  epochs?: number;
+  maxSteps?: number;
+  batchTokens?: number;
+  batchSize?: number;
+  lr?: number;
+  minLr?: number;
+  warmup?: number;
+  weightDecay?: number;
+  seed?: number;
+  device?: 'cpu' | 'cuda' | 'auto';
+  /** CPU threads (default: all cores; 1 is fastest for tiny models). */
+  threads?: number;
+  maxMinutes?: number;
+  evalEvery?: number;
+  saveEvery?: number;
+  logEvery?: number;
+  resume?: boolean;
+}
+
+/** `sft`; resolves with the validated done event (metrics as in OUT/train_metrics.json). */
+export async function runSft(o: SftOptions, run: RunTrainerOptions = {}): Promise<SftDone> {
+  const done = await runTrainer('sft', toFlags({ ...o }), run);
+  return sftDoneSchema.parse(done);
+}
+
+/** `export` a checkpoint to ONNX (`kind` defaults to the checkpoint's). */
+export async function runExport(o: { ckpt: string; out: string; kind?: 'policy' | 'ppm' }, run: RunTrainerOptions = {}): Promise<ExportDone> {
+  const done = await runTrainer('export', toFlags({ ...o }), run);
+  return exportDoneSchema.parse(done);
+}
+
+/** `bench-generate`: PyTorch eager greedy generation with a KV cache. */
+export async function runBenchGenerate(
+  o: { ckpt: string; prompts: string; batchSizes: number[]; newTokens: number; threads?: number; device?: 'cpu' | 'cuda' },
+  run: RunTrainerOptions = {},
+): Promise<BenchDone> {
+  const { batchSizes, ...rest } = o;
+  const done = await runTrainer('bench-generate', toFlags({ ...rest, batchSizes: batchSizes.join(',') }), run);
+  return benchDoneSchema.parse(done);
+}
