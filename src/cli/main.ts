@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerSolve } from './commands/solve.js';
+import { registerEval } from './commands/eval.js';
+import { registerGen } from './commands/gen.js';
+import { registerTrain } from './commands/train.js';
+import { registerIoCommands } from './commands/io-commands.js';
+import { UserError } from './errors.js';
+
+const program = new Command();
+program
+  .name('rstar')
+  .description('rStar-Math in TypeScript: deep thinking with MCTS over code-augmented reasoning steps')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerSolve(program);
+registerEval(program);
+registerGen(program);
+registerTrain(program);
+registerIoCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // commander already printed its one-line message (unknown option, missing argument, ...).
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof UserError) {
+    process.stderr.write(`rstar: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    const err = e as Error;
+    process.stderr.write(`rstar: ${err.message}\n`);
+    if (process.env.RSTAR_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}
