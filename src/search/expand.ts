@@ -1,5 +1,6 @@
 import { TAGS, EOS, formatPrompt, parseSolution, accumulatedCode, formatOutput } from '../steps/protocol.js';
 import type { SearchConfig, SearchDeps } from './types.js';
+import type { Meter } from './tree.js';
 
 /** One proposed next step, executed. */
 export interface StepCandidate {
@@ -35,11 +36,21 @@ export async function expandStep(
   cfg: SearchConfig,
   seed: number,
   temperature = cfg.temperature,
+  meter?: Meter,
 ): Promise<StepCandidate[]> {
+  const wait = <T>(kind: 'policy' | 'sandbox', p: Promise<T>): Promise<T> => (meter ? meter.wait(kind, p) : p);
   const prompt = formatPrompt(question) + prefix;
-  const [proposals] = await deps.policy.generate([
-    { prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed },
-  ]);
+  const [proposals] = await wait(
+    'policy',
+    deps.policy.generate([
+      { prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed },
+    ]),
+  );
+  if (meter) {
+    meter.totals.policyCalls++;
+    meter.totals.policySequences += n;
+    for (const p of proposals) meter.totals.policyTokens += p.tokens;
+  }
   const seen = new Set<string>();
   const unique = proposals.filter((p) => {
     const key = p.text.trim();
@@ -47,12 +58,13 @@ export async function expandStep(
     seen.add(key);
     return true;
   });
-  const candidates = await Promise.all(
-    unique.map(async (p): Promise<StepCandidate> => {
+  const programs = unique.map((p) => accumulatedCode(parseSolution(prefix + p.text).steps));
+  if (meter) meter.totals.sandboxCalls += programs.length;
+  const results = await wait('sandbox', Promise.all(programs.map((code) => deps.executor.run(code, { timeoutMs: cfg.execTimeoutMs }))));
+  const candidates = unique.map((p, i): StepCandidate => {
       const terminal = p.text.includes(TAGS.endOfCode);
       const truncated = !terminal && !p.text.includes(TAGS.endOfStep);
-      const parsed = parseSolution(prefix + p.text);
-      const res = await deps.executor.run(accumulatedCode(parsed.steps), { timeoutMs: cfg.execTimeoutMs });
+      const res = results[i];
       return {
         text: p.text,
         tokens: p.tokens,
@@ -64,11 +76,16 @@ export async function expandStep(
         answer: null,
         truncated,
       };
-    }),
-  );
+    });
   const finishing = candidates.filter((c) => c.terminal && c.execStatus === 'ok');
   if (finishing.length > 0) {
-    const answers = await deps.policy.generate(
+    if (meter) {
+      meter.totals.policyCalls += finishing.length;
+      meter.totals.policySequences += finishing.length;
+    }
+    const answers = await wait(
+      'policy',
+      deps.policy.generate(
       finishing.map((c, i) => ({
         prompt: prompt + c.text + '\n' + formatOutput(c.output),
         n: 1,
@@ -78,11 +95,13 @@ export async function expandStep(
         stop: [TAGS.endOfAnswer, EOS],
         seed: seed + 7919 * (i + 1),
       })),
+      ),
     );
     finishing.forEach((c, i) => {
       const a = answers[i][0];
       c.answerText = '\n' + formatOutput(c.output) + a.text;
       c.tokens += a.tokens;
+      if (meter) meter.totals.policyTokens += a.tokens;
       const sentence = parseSolution(prefix + c.text + c.answerText).answer;
       c.answer = sentence === null ? null : deps.judge.extract(sentence);
     });

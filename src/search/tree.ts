@@ -1,0 +1,294 @@
+/**
+ * The search tree shared by MCTS and beam search, its per-search meter, and the tree JSON format.
+ *
+ * Nodes live in one array; a node knows its parent and children by index, so selection and backup
+ * walk one root-to-leaf path (O(depth)) and nothing scans the whole tree.
+ */
+
+/** Why a node ends its branch. */
+export type TerminalReason =
+  | 'answer' // closed the code block, ran, and produced an answer sentence
+  | 'invalid' // closed the code block but the program failed or no answer could be extracted
+  | 'truncated' // the step ran out of tokens before `<end_of_step>` (rStar: no valid child)
+  | 'too-many-errors' // consecutive error nodes reached the threshold
+  | 'too-many-steps' // deeper than maxDepth
+  | 'exhausted'; // every child is terminal (set during selection)
+
+export interface SearchNode {
+  id: number;
+  parent: number | null;
+  /** rStar-style tag: root `0`, its second child `0.2`, … */
+  tag: string;
+  depth: number;
+  /** The generated chunk (step text and closing tag; terminals also carry output and answer sentence). */
+  text: string;
+  /** The executable code of this step. */
+  code: string;
+  /** Stdout of the accumulated program at this node. */
+  output: string;
+  error: string | null;
+  execStatus: string | null;
+  consecutiveErrors: number;
+  terminal: boolean;
+  reason: TerminalReason | null;
+  answer: string | null;
+  /** Terminal answers with a known gold: whether the answer is right. */
+  correct: boolean | null;
+  visits: number;
+  /** Sum of backed-up values; Q = qSum / visits. */
+  qSum: number;
+  /** First value the node received (reward-model score, or its terminal reward). */
+  value: number | null;
+  /** Policy tokens generated for this node (step + answer sentence). */
+  tokens: number;
+  children: number[];
+}
+
+export interface SearchTotals {
+  policyTokens: number;
+  /** generate() requests issued by this search (each merged by the batching policy). */
+  policyCalls: number;
+  /** Sequences requested (sum of n). */
+  policySequences: number;
+  rewardCalls: number;
+  rewardTexts: number;
+  sandboxCalls: number;
+  rollouts: number;
+  nodes: number;
+  /** Why the search stopped (MCTS: rollouts, exhausted, budget, settled). */
+  stopReason: string;
+  wallMs: number;
+  /** Time this search spent awaiting each component (including queueing behind other searches' batches). */
+  policyMs: number;
+  rewardMs: number;
+  sandboxMs: number;
+  /** Synchronous time spent in search code itself (selection, backup, parsing, bookkeeping). */
+  bookkeepingMs: number;
+}
+
+export interface TreeNodeJSON {
+  id: number;
+  parent: number | null;
+  tag: string;
+  depth: number;
+  text: string;
+  code: string;
+  output: string;
+  error: string | null;
+  execStatus: string | null;
+  terminal: boolean;
+  reason: TerminalReason | null;
+  answer: string | null;
+  correct: boolean | null;
+  visits: number;
+  q: number;
+  qSum: number;
+  value: number | null;
+  tokens: number;
+  children: number[];
+}
+
+export interface TreeJSON {
+  format: 'rstar-ts/tree@1';
+  mode: string;
+  /** MCTS guidance actually used: terminal (gold known), ppm, or vote (neither). */
+  guide: string | null;
+  question: string;
+  /** The prompt every node's path text continues. */
+  prompt: string;
+  gold: string | string[] | null;
+  seed: number;
+  config: Record<string, unknown>;
+  answer: string | null;
+  /** Node ids of the valid terminals, best first, with their scores. */
+  ranking: Array<{ node: number; score: number; answer: string }>;
+  nodes: TreeNodeJSON[];
+  totals: SearchTotals;
+}
+
+type Component = 'policy' | 'reward' | 'sandbox';
+
+/**
+ * Counts calls and splits one search's wall time into time awaiting each component and the
+ * synchronous time in between (search bookkeeping). Overlapping awaits (beam search expands its beam
+ * concurrently) share their common time, so the parts always sum to the wall time.
+ */
+export class Meter {
+  readonly t0 = performance.now();
+  private last = this.t0;
+  private active: Record<Component, number> = { policy: 0, reward: 0, sandbox: 0 };
+  totals: SearchTotals = {
+    policyTokens: 0,
+    policyCalls: 0,
+    policySequences: 0,
+    rewardCalls: 0,
+    rewardTexts: 0,
+    sandboxCalls: 0,
+    rollouts: 0,
+    nodes: 0,
+    stopReason: '',
+    wallMs: 0,
+    policyMs: 0,
+    rewardMs: 0,
+    sandboxMs: 0,
+    bookkeepingMs: 0,
+  };
+
+  private tick(): void {
+    const now = performance.now();
+    const dt = now - this.last;
+    this.last = now;
+    let kinds = 0;
+    for (const k of COMPONENTS) if (this.active[k] > 0) kinds++;
+    if (kinds === 0) this.totals.bookkeepingMs += dt;
+    else for (const k of COMPONENTS) if (this.active[k] > 0) this.totals[`${k}Ms`] += dt / kinds;
+  }
+
+  async wait<T>(kind: Component, p: Promise<T>): Promise<T> {
+    this.tick();
+    this.active[kind]++;
+    try {
+      return await p;
+    } finally {
+      this.tick();
+      this.active[kind]--;
+    }
+  }
+
+  finish(): SearchTotals {
+    this.tick();
+    this.totals.wallMs = this.last - this.t0;
+    return { ...this.totals };
+  }
+}
+
+const COMPONENTS: readonly Component[] = ['policy', 'reward', 'sandbox'];
+
+export class SearchTree {
+  readonly nodes: SearchNode[] = [];
+
+  constructor(readonly prompt: string) {
+    this.add(null, '', 0);
+  }
+
+  get root(): SearchNode {
+    return this.nodes[0];
+  }
+
+  add(parent: SearchNode | null, text: string, tokens: number): SearchNode {
+    const node: SearchNode = {
+      id: this.nodes.length,
+      parent: parent ? parent.id : null,
+      tag: parent ? `${parent.tag}.${parent.children.length + 1}` : '0',
+      depth: parent ? parent.depth + 1 : 0,
+      text,
+      code: '',
+      output: '',
+      error: null,
+      execStatus: null,
+      consecutiveErrors: 0,
+      terminal: false,
+      reason: null,
+      answer: null,
+      correct: null,
+      visits: 0,
+      qSum: 0,
+      value: null,
+      tokens,
+      children: [],
+    };
+    this.nodes.push(node);
+    if (parent) parent.children.push(node.id);
+    return node;
+  }
+
+  parentOf(n: SearchNode): SearchNode | null {
+    return n.parent === null ? null : this.nodes[n.parent];
+  }
+
+  /** Root-to-node path (root excluded). O(depth). */
+  path(n: SearchNode): SearchNode[] {
+    const out: SearchNode[] = [];
+    for (let c: SearchNode | null = n; c && c.parent !== null; c = this.parentOf(c)) out.push(c);
+    return out.reverse();
+  }
+
+  /** The model text of the path after the prompt. */
+  pathText(n: SearchNode): string {
+    return this.path(n)
+      .map((p) => p.text)
+      .join('');
+  }
+
+  toJSON(meta: Omit<TreeJSON, 'format' | 'nodes' | 'prompt'>): TreeJSON {
+    return {
+      format: 'rstar-ts/tree@1',
+      ...meta,
+      prompt: this.prompt,
+      nodes: this.nodes.map((n) => ({
+        id: n.id,
+        parent: n.parent,
+        tag: n.tag,
+        depth: n.depth,
+        text: n.text,
+        code: n.code,
+        output: n.output,
+        error: n.error,
+        execStatus: n.execStatus,
+        terminal: n.terminal,
+        reason: n.reason,
+        answer: n.answer,
+        correct: n.correct,
+        visits: n.visits,
+        q: qValue(n),
+        qSum: n.qSum,
+        value: n.value,
+        tokens: n.tokens,
+        children: [...n.children],
+      })),
+    };
+  }
+}
+
+/** Q(s) = q(s) / N(s); 0 for a node never visited. */
+export function qValue(n: SearchNode): number {
+  return n.visits === 0 ? 0 : n.qSum / n.visits;
+}
+
+/**
+ * UCT score as in rStar-math: Q(s) + c·sqrt(ln N(parent) / N(s)); a child never visited (or under a
+ * parent never visited) gets no exploration bonus.
+ */
+export function uct(child: SearchNode, parentVisits: number, c: number): number {
+  const q = qValue(child);
+  if (child.visits === 0 || parentVisits === 0) return q;
+  return q + c * Math.sqrt(Math.log(parentVisits) / child.visits);
+}
+
+/** Best non-terminal child by UCT; ties go to the first child. Null when every child is terminal. */
+export function selectChild(tree: SearchTree, node: SearchNode, c: number): SearchNode | null {
+  let best: SearchNode | null = null;
+  let bestScore = -Infinity;
+  for (const id of node.children) {
+    const ch = tree.nodes[id];
+    if (ch.terminal) continue;
+    const s = uct(ch, node.visits, c);
+    if (s > bestScore) {
+      bestScore = s;
+      best = ch;
+    }
+  }
+  return best;
+}
+
+/** One visit with `value` on the node itself (rStar `update`): the first value also becomes its `value`. */
+export function update(n: SearchNode, value: number): void {
+  if (n.value === null) n.value = value;
+  n.visits++;
+  n.qSum += value;
+}
+
+/** Adds `value` to every node from `n` up to the root (rStar `update_recursive`). O(depth). */
+export function backup(tree: SearchTree, n: SearchNode, value: number): void {
+  for (let c: SearchNode | null = n; c; c = tree.parentOf(c)) update(c, value);
+}
