@@ -4,6 +4,7 @@ import { registerEval } from './commands/eval.js';
 import { registerGen } from './commands/gen.js';
 import { registerTrain } from './commands/train.js';
 import { registerIoCommands } from './commands/io-commands.js';
+import { registerSynth } from './commands/synth.js';
 import { UserError } from './errors.js';
 
 const program = new Command();
@@ -19,6 +20,7 @@ registerEval(program);
 registerGen(program);
 registerTrain(program);
 registerIoCommands(program);
+registerSynth(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,121 @@
+import { Command } from 'commander';
+import { writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_BUNDLE } from '../paths.js';
+import { openRuntime } from '../runtime.js';
+import { DEFAULT_SEARCH_CONFIG } from '../../search/types.js';
+import { loadProblems } from '../../data/problems.js';
+import { runSynth, readRun, sha256File } from '../../synth/synth-run.js';
+import { extractSft } from '../../synth/extract-sft.js';
+import { startProgress } from '../progress.js';
+import { UserError } from '../errors.js';
+import { intOption, floatOption } from '../options.js';
+import { readManifest } from '../../models/bundle.js';
+
+export function registerSynth(program: Command): void {
+  program
+    .command('synth')
+    .description('data synthesis: terminal-guided MCTS over every problem, trees saved durably; rerun the same command to resume')
+    .requiredOption('--data <file>', 'problems (JSONL or rStar eval JSON) with answers')
+    .requiredOption('--out <dir>', 'run directory')
+    .option('--policy <bundle>', 'policy model bundle', DEFAULT_BUNDLE)
+    .option('--rollouts <n>', 'MCTS rollouts per problem', intOption('--rollouts', 1, 4096), 16)
+    .option('--candidates <n>', 'candidate steps per expansion', intOption('--candidates', 1, 64), 8)
+    .option('--max-depth <n>', 'maximum steps', intOption('--max-depth', 1, 64), 16)
+    .option('--temperature <t>', 'sampling temperature', floatOption('--temperature', 0, 5), 1.0)
+    .option('--seed <n>', 'run seed', intOption('--seed'), 0)
+    .option('--limit <n>', 'only the first n problems', intOption('--limit', 1))
+    .option('--concurrency <n>', 'trees in flight', intOption('--concurrency', 1, 4096), 64)
+    .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
+    .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (o) => {
+      let problems;
+      try {
+        problems = await loadProblems(o.data);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      if (o.limit) problems = problems.slice(0, o.limit);
+      const policySha = (() => {
+        try {
+          return readManifest(o.policy).policy?.sha256 ?? null;
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+      })();
+      const rt = await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox });
+      const t0 = Date.now();
+      try {
+        const search = {
+          ...DEFAULT_SEARCH_CONFIG,
+          mode: 'mcts' as const,
+          guide: 'terminal' as const,
+          rollouts: o.rollouts,
+          candidates: o.candidates,
+          maxDepth: o.maxDepth,
+          temperature: o.temperature,
+          seed: o.seed,
+        };
+        const bar = startProgress('synth', problems.length);
+        let last = 0;
+        const { progress } = await runSynth(
+          problems,
+          rt.deps,
+          search,
+          {
+            data: o.data,
+            dataSha256: sha256File(o.data),
+            policy: o.policy,
+            policySha256: policySha,
+            seed: o.seed,
+            mode: 'mcts-terminal',
+            rollouts: o.rollouts,
+            candidates: o.candidates,
+            maxDepth: o.maxDepth,
+            temperature: o.temperature,
+          },
+          {
+            out: o.out,
+            concurrency: o.concurrency,
+            onProgress: (p) => {
+              const secs = (Date.now() - t0) / 1000;
+              const levels = Object.entries(p.perLevel).map(([l, v]) => `L${l} ${Math.round((100 * v.solved) / v.n)}%`).join(' ');
+              const fresh = p.tokens - last;
+              last = p.tokens;
+              void fresh;
+              bar.tick({ 'tok/s': Math.round(p.tokens / secs), solved: `${p.solved}/${p.done}`, levels });
+            },
+          },
+        );
+        bar.stop();
+        const summary = { out: o.out, problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000 };
+        process.stdout.write((o.json ? JSON.stringify(summary) : `synth: ${summary.solved}/${summary.problems} problems solved by at least one rollout; trees in ${join(o.out, 'trees')}`) + '\n');
+      } finally {
+        await rt.close();
+      }
+    });
+
+  const extract = program.command('extract').description('extract training data from synthesis runs');
+  extract
+    .command('sft')
+    .description('verified trajectories for SFT: per problem the correct paths with the highest average Q, no error steps')
+    .requiredOption('--run <dir>', 'synthesis run directory')
+    .requiredOption('--out <file>', 'output JSONL {"prompt","completion","problem_id","avg_q"}')
+    .option('--per-problem <n>', 'trajectories per problem', intOption('--per-problem', 1, 1000), 2)
+    .option('--json', 'print a JSON summary')
+    .action((o) => {
+      let records;
+      try {
+        records = readRun(o.run);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const examples = extractSft(records, o.perProblem);
+      writeFileSync(o.out + '.tmp', examples.map((e) => JSON.stringify(e)).join('\n') + (examples.length ? '\n' : ''));
+      renameSync(o.out + '.tmp', o.out);
+      const problems = new Set(examples.map((e) => e.problem_id)).size;
+      const summary = { run: o.run, out: o.out, examples: examples.length, problems, runProblems: records.length };
+      process.stdout.write((o.json ? JSON.stringify(summary) : `wrote ${examples.length} trajectories for ${problems}/${records.length} problems to ${o.out}`) + '\n');
+    });
+}
