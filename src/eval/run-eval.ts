@@ -1,100 +1,219 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+/**
+ * The evaluation runner: solves every problem with one search mode (many in flight so policy calls
+ * batch), grades with the judge, writes one JSONL record per problem, and summarizes. Resumable: with
+ * `resume`, problems already in the results file are skipped and count in the summary.
+ */
 import { solve } from '../search/solve.js';
-import type { SearchConfig, SearchDeps } from '../search/types.js';
+import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from '../search/types.js';
 import type { Problem } from '../data/problems.js';
+import { datasetHash, goldOf, type EvalProblem } from './datasets.js';
+import { sampleCurves, type Sample } from './metrics.js';
+import { SAMPLING_MODES, modeMetric } from './modes.js';
+import { META_FORMAT, ResultsWriter, checkSameRun, loadResultsForResume, readMeta, writeMeta, type EvalMeta } from './results-file.js';
+import { summarize } from './summary.js';
+import type { EvalSummary, ProblemResult } from './types.js';
 
-export interface ProblemResult {
-  id: string;
-  level: number | null;
-  gold: string | string[];
-  prediction: string | null;
-  correct: boolean;
-  tokens: number;
-  ms: number;
-  solution: string;
+export type { EvalSummary, ProblemResult } from './types.js';
+export { summarize, formatSummary } from './summary.js';
+
+export interface RunEvalOptions {
+  /** Problems in flight at once. */
+  concurrency: number;
+  /** Per-problem results JSONL (plus `<outFile>.meta.json`). */
+  outFile?: string;
+  /** Keep the results already in `outFile` and solve only the rest (checks the sidecar first). */
+  resume?: boolean;
+  /** What the problems came from, for the sidecar and the summary. */
+  data?: string;
+  dataset?: string;
+  /**
+   * Fingerprint of the whole dataset (before `--limit`), so a resumed run may extend the limit.
+   * Default: the fingerprint of `problems`.
+   */
+  datasetHash?: string;
+  /** Name of the reward model in `deps.reward`, recorded in the sidecar and summary. */
+  rewardName?: string | null;
+  /** Give search the gold answer (terminal-guided MCTS): an oracle upper bound, flagged as such. */
+  oracle?: boolean;
+  /** Called for every newly solved problem (not for resumed ones). */
+  onResult?: (r: ProblemResult) => void;
+  /** Called once, before solving, with what resume found. */
+  onResume?: (info: { kept: number; droppedBytes: number; duplicates: number }) => void;
+  /** Stop starting new problems once this signal aborts (in-flight ones finish and are written). */
+  signal?: AbortSignal;
 }
 
-export interface LevelSummary {
-  level: string;
-  n: number;
-  correct: number;
-  accuracy: number;
-  tokens: number;
+/** Settings every mode's results depend on. */
+const COMMON_KEYS = ['maxSolutionTokens', 'maxAnswerTokens', 'execTimeoutMs'];
+/** Extra settings of the sampling modes (step-search settings do not apply to them). */
+const SAMPLING_KEYS: Record<string, string[]> = {
+  'self-consistency': ['n', 'temperature', 'topP'],
+  'best-of-n': ['n', 'temperature', 'topP', 'bonAggregate', 'maxStepTokens', 'tokenBudget'],
+};
+
+/** Search settings that change results; compared when resuming. Step-level modes keep them all. */
+export function configFingerprint(cfg: SearchConfig): Record<string, unknown> {
+  const { gold: _gold, keepTree: _keep, seed: _seed, mode, ...rest } = resolveConfig(cfg);
+  const out: Record<string, unknown> = { ...rest };
+  const keep = mode === 'greedy' ? COMMON_KEYS : SAMPLING_KEYS[mode] ? [...COMMON_KEYS, ...SAMPLING_KEYS[mode]] : null;
+  if (keep) for (const k of Object.keys(out)) if (!keep.includes(k)) delete out[k];
+  return out;
 }
 
-export interface EvalSummary {
-  mode: string;
-  n: number;
-  correct: number;
-  accuracy: number;
-  perLevel: LevelSummary[];
-  tokensGenerated: number;
-  tokensPerProblem: number;
-  wallSeconds: number;
-  tokensPerSecond: number;
-  meanPolicyBatch?: number;
+/** Grades one search result into a results-file record. */
+export function toResult(p: EvalProblem, res: SolveResult, deps: SearchDeps, mode: string): ProblemResult {
+  const gold = goldOf(p);
+  const correct = res.answer !== null && deps.judge.equal(res.answer, gold);
+  const r: ProblemResult = {
+    id: p.id,
+    level: p.level ?? null,
+    gold: p.answer,
+    prediction: res.trajectories[res.chosen]?.text ?? '',
+    answer: res.answer,
+    verdict: correct ? 'correct' : res.answer === null ? 'invalid' : 'wrong',
+    correct,
+    tokens: res.tokens,
+    ms: Math.round(res.ms),
+  };
+  if (p.subject !== undefined) r.subject = p.subject;
+  if (p.source !== undefined) r.source = p.source;
+  if (mode !== 'greedy') {
+    r.votes = res.votes;
+    const samples: Sample[] = res.trajectories.map((t) => {
+      const s: Sample = { answer: t.answer, correct: t.answer !== null && deps.judge.equal(t.answer, gold), tokens: t.tokens };
+      if (t.score !== undefined) s.score = t.score;
+      return s;
+    });
+    r.samples = samples;
+    if ((SAMPLING_MODES as readonly string[]).includes(mode) && samples.length > 0) r.curves = sampleCurves(samples, (a, b) => deps.judge.equal(a, b));
+  }
+  if (res.totals?.stopReason) r.stopReason = String(res.totals.stopReason);
+  return r;
 }
 
-/** Runs search over every problem (many in flight so policy calls batch), grades, and summarizes. */
+/** The budget the mode's own accuracy-vs-tokens row is labelled with: samples, rollouts or beam width. */
+function ownK(cfg: SearchConfig): number {
+  const r = resolveConfig(cfg);
+  if (r.mode === 'mcts') return r.rollouts;
+  if (r.mode === 'beam') return r.beamWidth;
+  return r.mode === 'greedy' ? 1 : r.n;
+}
+
+/** The record of a problem whose search threw. */
+export function errorResult(p: EvalProblem, message: string, ms: number): ProblemResult {
+  const r: ProblemResult = {
+    id: p.id,
+    level: p.level ?? null,
+    gold: p.answer,
+    prediction: '',
+    answer: null,
+    verdict: 'invalid',
+    correct: false,
+    tokens: 0,
+    ms: Math.round(ms),
+    error: message,
+  };
+  if (p.subject !== undefined) r.subject = p.subject;
+  if (p.source !== undefined) r.source = p.source;
+  return r;
+}
+
 export async function runEval(
   problems: Problem[],
   deps: SearchDeps,
   cfg: SearchConfig,
-  opts: { concurrency: number; outFile?: string; onResult?: (r: ProblemResult) => void },
+  opts: RunEvalOptions,
 ): Promise<{ summary: EvalSummary; results: ProblemResult[] }> {
   const t0 = performance.now();
-  const results: ProblemResult[] = new Array(problems.length);
-  const out: WriteStream | null = opts.outFile ? createWriteStream(opts.outFile, { flags: 'w' }) : null;
-  let nextIdx = 0;
-  const worker = async () => {
-    while (nextIdx < problems.length) {
-      const i = nextIdx++;
-      const p = problems[i];
-      const res = await solve(p.question, deps, cfg);
-      const correct = res.answer !== null && deps.judge.equal(res.answer, p.answer);
-      const r: ProblemResult = {
-        id: p.id,
-        level: p.level ?? null,
-        gold: p.answer,
-        prediction: res.answer,
-        correct,
-        tokens: res.tokens,
-        ms: Math.round(res.ms),
-        solution: res.trajectories[res.chosen]?.text ?? '',
-      };
-      results[i] = r;
-      out?.write(JSON.stringify(r) + '\n');
-      opts.onResult?.(r);
-    }
+  const started = new Date().toISOString();
+  const meta: EvalMeta = {
+    format: META_FORMAT,
+    data: opts.data ?? '(in memory)',
+    dataset: opts.dataset ?? opts.data ?? 'problems',
+    datasetHash: opts.datasetHash ?? datasetHash(problems),
+    mode: cfg.mode,
+    seed: cfg.seed,
+    config: configFingerprint(cfg),
+    reward: opts.rewardName ?? null,
+    oracle: opts.oracle ?? false,
+    created: started,
+    sessions: [],
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
-  if (out) await new Promise<void>((res) => out.end(res));
-  const wall = (performance.now() - t0) / 1000;
-  return { summary: summarize(cfg.mode, results, wall), results };
-}
 
-export function summarize(mode: string, results: ProblemResult[], wallSeconds: number): EvalSummary {
-  const byLevel = new Map<string, LevelSummary>();
-  for (const r of results) {
-    const key = r.level === null ? 'all' : String(r.level);
-    const s = byLevel.get(key) ?? { level: key, n: 0, correct: 0, accuracy: 0, tokens: 0 };
-    s.n++;
-    s.correct += r.correct ? 1 : 0;
-    s.tokens += r.tokens;
-    byLevel.set(key, s);
+  // Resume: keep what the file already holds for these problems.
+  const done = new Map<string, ProblemResult>();
+  if (opts.resume) {
+    if (!opts.outFile) throw new Error('--resume needs --out');
+    const stored = readMeta(opts.outFile);
+    checkSameRun(opts.outFile, stored, meta);
+    meta.created = stored.created;
+    meta.sessions = stored.sessions;
+    const loaded = loadResultsForResume(opts.outFile);
+    const ids = new Set(problems.map((p) => p.id));
+    for (const r of loaded.results) if (ids.has(r.id)) done.set(r.id, r);
+    opts.onResume?.({ kept: done.size, droppedBytes: loaded.droppedBytes, duplicates: loaded.duplicates });
   }
-  for (const s of byLevel.values()) s.accuracy = s.correct / s.n;
-  const correct = results.filter((r) => r.correct).length;
-  const tokens = results.reduce((a, r) => a + r.tokens, 0);
-  return {
-    mode,
-    n: results.length,
-    correct,
-    accuracy: results.length ? correct / results.length : 0,
-    perLevel: [...byLevel.values()].sort((a, b) => a.level.localeCompare(b.level)),
-    tokensGenerated: tokens,
-    tokensPerProblem: results.length ? tokens / results.length : 0,
-    wallSeconds,
-    tokensPerSecond: tokens / Math.max(wallSeconds, 1e-9),
+  const session = { started, wallSeconds: 0, problems: 0 };
+  meta.sessions.push(session);
+  const out = opts.outFile ? new ResultsWriter(opts.outFile, !!opts.resume) : null;
+  let lastMeta = 0;
+  const saveMeta = (force: boolean) => {
+    if (!opts.outFile) return;
+    const now = performance.now();
+    if (!force && now - lastMeta < 2000) return;
+    lastMeta = now;
+    session.wallSeconds = (now - t0) / 1000;
+    writeMeta(opts.outFile, meta);
   };
+  saveMeta(true);
+
+  const results: Array<ProblemResult | undefined> = problems.map((p) => done.get(p.id));
+  const todo = problems.map((_, i) => i).filter((i) => results[i] === undefined);
+  let next = 0;
+  try {
+    const worker = async () => {
+      while (next < todo.length && !opts.signal?.aborted) {
+        const i = todo[next++];
+        const p = problems[i] as EvalProblem;
+        const c: SearchConfig = opts.oracle ? { ...cfg, gold: goldOf(p) } : cfg;
+        const ts = performance.now();
+        let r: ProblemResult;
+        try {
+          r = toResult(p, await solve(p.question, deps, c), deps, cfg.mode);
+        } catch (e) {
+          // One problem the search cannot attempt (e.g. a prompt longer than the model's context) is
+          // recorded as invalid with its error, not fatal to the run.
+          r = errorResult(p, (e as Error).message, performance.now() - ts);
+        }
+        results[i] = r;
+        out?.write(r);
+        session.problems++;
+        saveMeta(false);
+        opts.onResult?.(r);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length || 1)) }, worker));
+  } finally {
+    out?.close();
+    saveMeta(true);
+  }
+  const finished = results.filter((r): r is ProblemResult => r !== undefined);
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const totalWallSeconds = meta.sessions.reduce((a, s) => a + s.wallSeconds, 0);
+  const summary = summarize(finished, {
+    dataset: meta.dataset,
+    data: meta.data,
+    mode: cfg.mode,
+    seed: cfg.seed,
+    samples: (SAMPLING_MODES as readonly string[]).includes(cfg.mode) ? cfg.n : 1,
+    temperature: cfg.mode === 'greedy' ? 0 : cfg.temperature,
+    reward: meta.reward,
+    oracle: meta.oracle,
+    metric: modeMetric(cfg.mode, ownK(cfg)),
+    k: ownK(cfg),
+    resumed: done.size,
+    wallSeconds,
+    totalWallSeconds,
+  });
+  return { summary, results: finished };
 }
