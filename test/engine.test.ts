@@ -66,7 +66,11 @@ test('sampling n candidates is deterministic under a seed and varies across seed
   assert.ok(new Set(a[0].map((x) => x.text)).size > 1, 'samples at temperature 1.0 should differ');
 });
 
-test('a prompt longer than the context is rejected with a clear error', async () => {
+test("a prompt longer than the context ends alone with finishReason 'length' and does not fail its batch", async () => {
   const long = 'word '.repeat(3000);
-  await assert.rejects(engine.generate([greedy(long)]), /does not fit the model's context/);
+  const before = engine.stats.overlongPrompts;
+  const out = await engine.generate([greedy(long), greedy(questions[0], 20)]);
+  assert.deepEqual(out[0][0], { text: '', tokens: 0, finishReason: 'length' });
+  assert.ok(out[1][0].tokens > 0);
+  assert.equal(engine.stats.overlongPrompts, before + 1);
 });

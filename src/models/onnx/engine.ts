@@ -21,6 +21,8 @@ export interface EngineStats {
   generatedTokens: number;
   forwardPasses: number;
   prefillMs: number;
+  /** Requests whose prompt did not fit the context (answered with empty 'length' completions). */
+  overlongPrompts: number;
   ms: number;
 }
 
@@ -70,7 +72,7 @@ function latin1(bytes: Uint8Array): string {
  */
 export class OnnxPolicy implements Policy {
   readonly name: string;
-  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, prefillMs: 0, ms: 0 };
+  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, prefillMs: 0, overlongPrompts: 0, ms: 0 };
   private readonly mutex = new Mutex();
   private readonly nLayers: number;
   private readonly nKv: number;
@@ -134,6 +136,13 @@ export class OnnxPolicy implements Policy {
     // One row per candidate, sorted by prompt length so a batch pads little.
     const order: Array<{ req: number; cand: number }> = [];
     requests.forEach((r, i) => {
+      // A prompt that leaves no room to generate fails alone (finishReason 'length', no text) instead
+      // of failing every request merged into the same batch.
+      if (promptIds[i].length === 0 || promptIds[i].length >= this.maxSeq) {
+        this.stats.overlongPrompts++;
+        for (let c = 0; c < r.n; c++) results[i][c] = { text: '', tokens: 0, finishReason: 'length' };
+        return;
+      }
       for (let c = 0; c < r.n; c++) order.push({ req: i, cand: c });
     });
     order.sort((a, b) => promptIds[a.req].length - promptIds[b.req].length || a.req - b.req || a.cand - b.cand);
@@ -156,12 +165,6 @@ export class OnnxPolicy implements Policy {
     for (const { req } of chunk) if (!uniqOf.has(req)) uniqOf.set(req, uniqReqs.push(req) - 1);
     const uniqLen = uniqReqs.map((r) => promptIds[r].length);
     const prefillLen = Math.max(...uniqLen);
-    for (const r of uniqReqs) {
-      if (promptIds[r].length === 0) throw new Error('cannot generate from an empty prompt');
-      if (promptIds[r].length >= this.maxSeq) {
-        throw new Error(`prompt of ${promptIds[r].length} tokens does not fit the model's context of ${this.maxSeq} tokens`);
-      }
-    }
     this.stats.promptTokens += uniqLen.reduce((a, b) => a + b, 0);
 
     // Prefill each distinct prompt once (left-padded).
