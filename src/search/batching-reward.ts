@@ -1,68 +1,37 @@
 import type { RewardModel } from '../models/types.js';
+import { MicroBatcher } from './micro-batcher.js';
 
-/**
- * Merges score() calls issued concurrently (by many trees in flight) into one call on the wrapped
- * reward model, the way BatchingPolicy merges generate() calls.
- */
+/** Merges score() calls issued concurrently by many trees into one reward-model call. */
 export class BatchingReward implements RewardModel {
   readonly name: string;
-  private pending: Array<{ texts: string[]; resolve: (s: number[]) => void; reject: (e: unknown) => void }> = [];
-  private running = false;
-  private scheduled = false;
-  readonly batchSizes: number[] = [];
+  private readonly batcher: MicroBatcher<string[], number[]>;
 
   constructor(
     private readonly inner: RewardModel,
-    private readonly maxTexts = 512,
+    maxTexts = 512,
   ) {
     this.name = inner.name;
+    this.batcher = new MicroBatcher(
+      async (groups) => {
+        const flat = await inner.score(groups.flat());
+        let at = 0;
+        return groups.map((g) => flat.slice(at, (at += g.length)));
+      },
+      (g) => g.length,
+      maxTexts,
+    );
+  }
+
+  get batchSizes(): number[] {
+    return this.batcher.batchSizes;
   }
 
   score(texts: string[]): Promise<number[]> {
-    if (texts.length === 0) return Promise.resolve([]);
-    return new Promise<number[]>((resolve, reject) => {
-      this.pending.push({ texts, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.running || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.running || this.pending.length === 0) return;
-    this.running = true;
-    const batch: typeof this.pending = [];
-    let n = 0;
-    while (this.pending.length > 0 && (batch.length === 0 || n + this.pending[0].texts.length <= this.maxTexts)) {
-      const item = this.pending.shift()!;
-      n += item.texts.length;
-      batch.push(item);
-    }
-    this.batchSizes.push(n);
-    try {
-      const out = await this.inner.score(batch.flatMap((b) => b.texts));
-      let at = 0;
-      for (const b of batch) {
-        b.resolve(out.slice(at, at + b.texts.length));
-        at += b.texts.length;
-      }
-    } catch (e) {
-      batch.forEach((b) => b.reject(e));
-    } finally {
-      this.running = false;
-      if (this.pending.length > 0) this.schedule();
-    }
+    return texts.length === 0 ? Promise.resolve([]) : this.batcher.submit(texts);
   }
 
   meanBatchSize(): number {
-    return this.batchSizes.length ? this.batchSizes.reduce((a, b) => a + b, 0) / this.batchSizes.length : 0;
+    return this.batcher.meanBatchSize();
   }
 
   close(): Promise<void> {

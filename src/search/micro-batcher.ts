@@ -1,0 +1,61 @@
+/**
+ * Merges calls issued concurrently (by many searches in flight) into one call on a batched backend.
+ * Items that arrive while a batch runs wait and go out together in the next one, so batches grow
+ * with the number of searches in flight. `size` says how much of the batch budget an item uses.
+ */
+export class MicroBatcher<Item, Result> {
+  private pending: Array<{ item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+  private scheduled = false;
+  /** The summed size of every batch sent, in order. */
+  readonly batchSizes: number[] = [];
+
+  constructor(
+    private readonly run: (items: Item[]) => Promise<Result[]>,
+    private readonly size: (item: Item) => number,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // Let every search that is ready this tick add its item first.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running || this.pending.length === 0) return;
+    this.running = true;
+    const batch: typeof this.pending = [];
+    let total = 0;
+    while (this.pending.length > 0 && (batch.length === 0 || total + this.size(this.pending[0].item) <= this.maxBatch)) {
+      const p = this.pending.shift()!;
+      total += this.size(p.item);
+      batch.push(p);
+    }
+    this.batchSizes.push(total);
+    try {
+      const out = await this.run(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(out[i]));
+    } catch (e) {
+      batch.forEach((b) => b.reject(e));
+    } finally {
+      this.running = false;
+      if (this.pending.length > 0) this.schedule();
+    }
+  }
+
+  meanBatchSize(): number {
+    return this.batchSizes.length ? this.batchSizes.reduce((a, b) => a + b, 0) / this.batchSizes.length : 0;
+  }
+}
