@@ -1,7 +1,4 @@
-import { SEARCH_MODES, type SearchMode } from '../search/types.js';
-
-/** Modes `rstar eval --mode` accepts: every search mode (the one place the eval side lists them). */
-export const EVAL_MODES: readonly SearchMode[] = SEARCH_MODES;
+import type { SearchMode } from '../search/types.js';
 
 /**
  * Modes whose trajectories are independent samples from the policy, so maj@k / pass@k / rm@k over

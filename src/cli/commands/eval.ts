@@ -1,44 +1,29 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_BUNDLE } from '../paths.js';
 import { openRuntime } from '../runtime.js';
-import { DEFAULT_SEARCH_CONFIG, SELECT_MODES, BON_AGGREGATES, MCTS_GUIDES, REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/types.js';
-import { HeuristicReward } from '../../search/heuristic-reward.js';
-import { BatchingReward } from '../../search/batching-reward.js';
+import { REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/types.js';
+import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
 import { loadDataset, datasetHash, CURRICULUM_PREFIX } from '../../eval/datasets.js';
-import { EVAL_MODES } from '../../eval/modes.js';
 import { runEval } from '../../eval/run-eval.js';
 import { formatSummary } from '../../eval/summary.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
-import { intOption, floatOption } from '../options.js';
+import { intOption } from '../options.js';
 
-const D = DEFAULT_SEARCH_CONFIG;
 
 export function registerEval(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description(
       'evaluate a search mode on a benchmark (rStar eval JSON, JSONL) or the synthetic curriculum: accuracy overall and per level/subject, ' +
         'maj@k and pass@k from the same samples, tokens and wall time; per-problem JSONL with --out, resumable with --resume',
     )
     .requiredOption('--data <file|spec>', `problems file (JSONL or rStar eval JSON), or "${CURRICULUM_PREFIX}level=1-5,count=100,seed=999,split=test"`)
-    .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE)
-    .addOption(new Option('--mode <mode>', 'search mode').choices([...EVAL_MODES]).default('greedy'))
-    .option('-n, --samples <n>', 'samples for self-consistency and best-of-n (maj@k/pass@k reported for k = 1, 2, 4, …, n)', intOption('--samples', 1, 1024), 8)
-    .option('--temperature <t>', 'sampling temperature', floatOption('--temperature', 0, 5), D.temperature)
-    .option('--rollouts <n>', 'MCTS rollouts', intOption('--rollouts', 1, 4096), D.rollouts)
-    .option('--candidates <n>', 'candidate steps per expansion (MCTS, beam)', intOption('--candidates', 1, 256), D.candidates)
-    .option('--c-puct <c>', 'UCT exploration constant', floatOption('--c-puct', 0, 100), D.cPuct)
-    .option('--max-depth <n>', 'maximum steps per trajectory', intOption('--max-depth', 1, 256), D.maxDepth)
-    .option('--beam-width <n>', 'beam width', intOption('--beam-width', 1, 256), D.beamWidth)
-    .addOption(new Option('--guide <g>', 'MCTS guidance; terminal uses the gold answers (reported as an oracle run)').choices([...MCTS_GUIDES]).default(D.guide))
-    .addOption(new Option('--select <s>', 'final answer: best trajectory or vote among top-k').choices([...SELECT_MODES]).default(D.select))
-    .option('--top-k <k>', 'trajectories voting with --select topk-vote', intOption('--top-k', 1, 4096), D.topK)
-    .addOption(new Option('--aggregate <a>', 'best-of-n step score aggregate').choices([...BON_AGGREGATES]).default(D.bonAggregate))
-    .option('--token-budget <n>', 'per-problem policy token budget (0: none)', intOption('--token-budget', 0), D.tokenBudget)
+    .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE);
+  addSearchOptions(cmd, 'MCTS guidance; terminal uses the gold answers (reported as an oracle run)');
+  cmd
     .option('--limit <n>', 'only the first n problems', intOption('--limit', 1))
     .option('--concurrency <n>', 'problems in flight', intOption('--concurrency', 1, 4096), 64)
-    .option('--seed <n>', 'random seed', intOption('--seed'), 0)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--out <file>', 'write per-problem results as JSONL (and FILE.meta.json describing the run)')
     .option('--resume', 'keep the results already in --out (same data, mode, seed and settings) and solve the rest')
@@ -68,31 +53,8 @@ export function registerEval(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
-        const deps = { ...rt.deps };
-        if (!deps.reward && (REWARD_MODES.includes(mode) || (mode === 'mcts' && o.guide === 'ppm'))) {
-          // No trained PPM in the bundle yet: the non-learned execution heuristic stands in (the reward-model
-          // hook: a bundle or served PRM goes into rt.deps.reward). MCTS with --guide auto and no reward votes.
-          if (!o.quiet) process.stderr.write('note: no reward model in the bundle; using the non-learned execution heuristic as the reward\n');
-          deps.reward = new BatchingReward(new HeuristicReward(deps.executor));
-        }
-        const cfg: SearchConfig = {
-          ...D,
-          mode,
-          n: o.samples,
-          temperature: o.temperature,
-          seed: o.seed,
-          rollouts: o.rollouts,
-          candidates: o.candidates,
-          cPuct: o.cPuct,
-          maxDepth: o.maxDepth,
-          beamWidth: o.beamWidth,
-          guide: o.guide,
-          select: o.select,
-          topK: o.topK,
-          bonAggregate: o.aggregate,
-          tokenBudget: o.tokenBudget,
-          keepTree: false,
-        };
+        const cfg: SearchConfig = { ...searchConfigFrom(o), keepTree: false };
+        const deps = withReward(rt.deps, cfg, o.quiet);
         let correct = 0;
         let done = 0;
         let bar = startProgress(`eval ${o.mode}`, problems.length, o.quiet);
