@@ -227,6 +227,8 @@ export class OnnxPolicy implements Policy {
     while (active.length > 0) {
       // Sample, then check stop conditions.
       active.forEach((row, i) => {
+        // Finished rows stay in the batch until enough finish to repay a compaction; never extend them.
+        if (row.done) return;
         const rq = requests[row.req];
         const tok = sampleToken(lastLogits, i * this.vocab, this.vocab, rq.temperature, rq.topP, row.rng);
         row.generated.push(tok);
