@@ -5,6 +5,7 @@ import { registerGen } from './commands/gen.js';
 import { registerTrain } from './commands/train.js';
 import { registerIoCommands } from './commands/io-commands.js';
 import { registerSynth } from './commands/synth.js';
+import { registerServe } from './commands/serve.js';
 import { UserError } from './errors.js';
 
 const program = new Command();
@@ -21,6 +22,7 @@ registerGen(program);
 registerTrain(program);
 registerIoCommands(program);
 registerSynth(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

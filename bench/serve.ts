@@ -1,0 +1,128 @@
+/**
+ * `rstar serve` throughput under concurrent load vs the in-process engine, side by side in one run.
+ * The same bounded load generator (C workers, each sending its next request when the last one is
+ * answered, R requests in all) drives (a) the embedded engine behind the in-process request batcher
+ * and (b) a real `rstar serve` process on loopback through the HTTP policy client. Prints JSON.
+ *   node dist/bench/serve.js [--bundle DIR] [--threads N] [--concurrency 16] [--requests 48] [--n 4] [--new-tokens 64] [--reps 2]
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { loadBundle } from '../src/models/bundle.js';
+import { OnnxPolicy } from '../src/models/onnx/engine.js';
+import { OpenAIPolicy } from '../src/models/http/openai-policy.js';
+import { RequestBatcher } from '../src/serve/batcher.js';
+import type { Completion, GenerateRequest } from '../src/models/types.js';
+import { formatPrompt } from '../src/steps/protocol.js';
+import { generateProblems } from '../src/data/curriculum/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    bundle: { type: 'string', default: join(root, 'models', 'default') },
+    threads: { type: 'string', default: String(cpus().length) },
+    concurrency: { type: 'string', default: '16' },
+    requests: { type: 'string', default: '48' },
+    n: { type: 'string', default: '4' },
+    'new-tokens': { type: 'string', default: '64' },
+    reps: { type: 'string', default: '2' },
+  },
+});
+const threads = Number(values.threads);
+const C = Number(values.concurrency);
+const R = Number(values.requests);
+const n = Number(values.n);
+const newTokens = Number(values['new-tokens']);
+const reps = Number(values.reps);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const questions = [1, 2, 3].flatMap((level) => generateProblems({ level: level as 1, count: 16, seed: 4321, split: 'test' }).map((p) => p.question));
+const reqs: GenerateRequest[] = Array.from({ length: R }, (_, i) => ({
+  prompt: formatPrompt(questions[i % questions.length]),
+  n,
+  maxTokens: newTokens,
+  temperature: 0.8,
+  topP: 0.95,
+  stop: [],
+  seed: i,
+  ignoreEos: true,
+}));
+
+async function load(gen: (r: GenerateRequest) => Promise<Completion[]>): Promise<{ tokens_per_s: number; requests_per_s: number; tokens: number }> {
+  let next = 0;
+  let tokens = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < reqs.length) {
+        const r = reqs[next++];
+        const out = await gen(r);
+        tokens += out.reduce((a, c) => a + c.tokens, 0);
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  if (tokens !== R * n * newTokens) throw new Error(`expected ${R * n * newTokens} tokens, got ${tokens}`);
+  return { tokens_per_s: tokens / s, requests_per_s: R / s, tokens };
+}
+
+const bundle = loadBundle(values.bundle!);
+const maxBatch = 256;
+const engine = await OnnxPolicy.load(bundle, { threads, maxBatch });
+const batcher = new RequestBatcher(engine, maxBatch);
+const inproc = (r: GenerateRequest) => batcher.submit([r]).then((o) => o[0]);
+
+const proc = spawn(process.execPath, [join(root, 'bin', 'rstar.js'), 'serve', '--bundle', values.bundle!, '--port', '0', '--json', '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  proc.stdout!.on('data', (d) => {
+    out += d;
+    const line = out.split('\n').find((l) => l.includes('"listening"'));
+    if (line) resolve(JSON.parse(line).url);
+  });
+  proc.once('exit', (c) => reject(new Error(`rstar serve exited ${c}`)));
+});
+const client = new OpenAIPolicy({ baseUrls: [url], model: 'bench', concurrency: C });
+const http = (r: GenerateRequest) => client.generate([r]).then((o) => o[0]);
+
+// Warm-up both paths.
+await inproc(reqs[0]);
+await http(reqs[0]);
+const a: number[] = [];
+const b: number[] = [];
+for (let i = 0; i < reps; i++) {
+  a.push((await load(inproc)).tokens_per_s);
+  b.push((await load(http)).tokens_per_s);
+}
+proc.kill('SIGTERM');
+await new Promise((r) => proc.once('exit', r));
+await engine.close();
+
+const inTok = median(a);
+const httpTok = median(b);
+process.stdout.write(
+  JSON.stringify(
+    {
+      bench: 'serve',
+      threads,
+      concurrency: C,
+      requests: R,
+      n,
+      new_tokens: newTokens,
+      reps,
+      in_process_tokens_per_s: Math.round(inTok),
+      http_tokens_per_s: Math.round(httpTok),
+      ratio: Number((httpTok / inTok).toFixed(3)),
+      target: 0.8,
+      pass: httpTok / inTok >= 0.8,
+      mean_engine_batch_in_process: Number((batcher.stats.sequences / batcher.stats.batches).toFixed(1)),
+      http_retries: client.transport.stats.retries,
+    },
+    null,
+    2,
+  ) + '\n',
+);

@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { DEFAULT_BUNDLE } from '../paths.js';
+import { loadBundle } from '../../models/bundle.js';
+import { OnnxPolicy } from '../../models/onnx/engine.js';
+import { OnnxReward } from '../../serve/onnx-reward.js';
+import { RstarServer } from '../../serve/server.js';
+import { UserError } from '../errors.js';
+import { intOption } from '../options.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description("serve a model bundle: the policy as an OpenAI-compatible completions endpoint (/v1/completions), the PPM as a scoring endpoint (/v1/rewards)")
+    .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0: any free port)', intOption('--port', 0, 65535), 8000)
+    .option('--model-name <name>', 'served model name (default: the bundle name)')
+    .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
+    .option('--max-batch <n>', 'rows decoded together by the engine', intOption('--max-batch', 1, 4096), 256)
+    .option('--max-n <n>', 'largest n per request', intOption('--max-n', 1, 4096), 256)
+    .option('--max-body-bytes <n>', 'largest request body', intOption('--max-body-bytes', 1024), 1 << 20)
+    .option('--grace-ms <n>', 'on SIGTERM/SIGINT, wait this long for requests in flight', intOption('--grace-ms', 0), 30_000)
+    .option('--seed <n>', 'seed of requests that carry none', intOption('--seed'), 0)
+    .option('--json', 'print the listening address as a JSON line')
+    .action(async (o) => {
+      if (!existsSync(o.bundle)) throw new UserError(`model bundle not found: ${o.bundle}`);
+      let server: RstarServer;
+      try {
+        const bundle = loadBundle(o.bundle);
+        const policy = bundle.policyPath ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed }) : undefined;
+        const reward = bundle.ppmPath ? await OnnxReward.load(bundle, { threads: o.threads }) : undefined;
+        if (!policy && !reward) throw new Error(`${o.bundle}: the bundle has neither a policy nor a PPM`);
+        server = new RstarServer({
+          policy,
+          reward,
+          modelName: o.modelName ?? bundle.manifest.name,
+          countTokens: (t) => bundle.tokenizer.encode(t).length,
+          maxContext: bundle.manifest.architecture.max_seq_len,
+          maxBodyBytes: o.maxBodyBytes,
+          maxN: o.maxN,
+          maxBatchSequences: o.maxBatch,
+          seed: o.seed,
+          log: (l) => process.stderr.write(`rstar serve: ${l}\n`),
+        });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      let url: string;
+      try {
+        url = await server.listen(o.port, o.host);
+      } catch (e) {
+        throw new UserError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
+      }
+      const name = o.modelName ?? loadBundle(o.bundle).manifest.name;
+      if (o.json) process.stdout.write(JSON.stringify({ event: 'listening', url, model: name, pid: process.pid }) + '\n');
+      process.stderr.write(`rstar serve: model "${name}" at ${url} (completions${server.batcher ? '' : ': none'}, rewards: ${server.hasReward ? 'yes' : 'none'})\n`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (sig: string) => {
+          if (stopping) {
+            process.stderr.write(`rstar serve: ${sig} again, exiting now\n`);
+            process.exit(130);
+          }
+          stopping = true;
+          process.stderr.write(`rstar serve: ${sig}: draining ${server.stats.inFlight} request(s) in flight\n`);
+          void server.close(o.graceMs).then(({ drained }) => {
+            process.stderr.write(`rstar serve: stopped${drained ? '' : ' (grace period over; open requests cut)'}\n`);
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}
