@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE } from '../paths.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
 import { solve } from '../../search/solve.js';
 import { type SearchConfig, type SearchMode } from '../../search/types.js';
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
@@ -18,6 +18,7 @@ export function registerSolve(program: Command): void {
     .argument('<question...>', 'the question (quote it)')
     .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE);
   addSearchOptions(cmd, 'MCTS guidance (terminal needs --gold)');
+  addModelOptions(cmd);
   cmd
     .option('--gold <answer>', 'known answer: enables terminal-guided MCTS')
     .option('--save-trees <dir>', 'write the search tree JSON (MCTS, beam) to this directory')
@@ -28,7 +29,7 @@ export function registerSolve(program: Command): void {
       const question = words.join(' ').trim();
       if (question === '') throw new UserError('the question is empty');
       const mode = o.mode as SearchMode;
-      const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox });
+      const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
       try {
         const cfg: SearchConfig = { ...searchConfigFrom(o), gold: o.gold };
         const deps = withReward(rt.deps, cfg);
