@@ -5,6 +5,7 @@ import { registerGen } from './commands/gen.js';
 import { registerTrain } from './commands/train.js';
 import { registerIoCommands } from './commands/io-commands.js';
 import { registerSynth } from './commands/synth.js';
+import { registerExtract } from './commands/extract.js';
 import { registerServe } from './commands/serve.js';
 import { UserError } from './errors.js';
 
@@ -22,6 +23,7 @@ registerGen(program);
 registerTrain(program);
 registerIoCommands(program);
 registerSynth(program);
+registerExtract(program);
 registerServe(program);
 
 try {

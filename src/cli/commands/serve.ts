@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_BUNDLE } from '../paths.js';
 import { loadBundle } from '../../models/bundle.js';
 import { OnnxPolicy } from '../../models/onnx/engine.js';
-import { OnnxReward } from '../../serve/onnx-reward.js';
+import { OnnxReward } from '../../models/onnx/reward.js';
 import { RstarServer } from '../../serve/server.js';
 import { UserError } from '../errors.js';
 import { intOption } from '../options.js';

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import type { RewardModel } from '../models/types.js';
-import type { Bundle } from '../models/bundle.js';
+import type { RewardModel } from '../types.js';
+import type { Bundle } from '../bundle.js';
 
 /**
  * The bundle's PPM (ppm.onnx: input_ids, attention_mask, position_ids → scores [batch, seq], tanh)
