@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { loadBundle } from '../models/bundle.js';
+import { loadBundle, readManifest } from '../models/bundle.js';
+import { OnnxReward } from '../models/onnx/reward.js';
 import { OnnxPolicy } from '../models/onnx/engine.js';
 import type { Policy, RewardModel } from '../models/types.js';
 import { OpenAIPolicy } from '../models/http/openai-policy.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   reward?: string;
   rewardModel?: string;
   rewardKind?: 'rstar' | 'vllm-prm';
+  /** Embedded PPM: a bundle directory with ppm.onnx (default: the policy bundle's own PPM, if it has one). */
+  ppm?: string;
   threads?: number;
   maxBatch?: number;
   seed?: number;
@@ -65,7 +68,8 @@ export function addModelOptions(cmd: Command, opts: { policyFlag?: boolean } = {
     .option('--policy-timeout-ms <n>', 'timeout of one policy request', intOption('--policy-timeout-ms', 100), 300_000)
     .option('--reward <url>', 'served reward model: base URL(s) (rstar serve /v1, or a vLLM server with --reward-kind vllm-prm)')
     .option('--reward-model <name>', 'model name on the reward server')
-    .addOption(new Option('--reward-kind <k>', 'reward API').choices(['rstar', 'vllm-prm']).default('rstar'));
+    .addOption(new Option('--reward-kind <k>', 'reward API').choices(['rstar', 'vllm-prm']).default('rstar'))
+    .option('--ppm <bundle>', "embedded process preference model: a bundle with ppm.onnx (default: the policy bundle's PPM when it has one)");
   return cmd;
 }
 
@@ -81,6 +85,7 @@ export function modelOptions(o: Record<string, unknown>): Partial<RuntimeOptions
     reward: o.reward as string | undefined,
     rewardModel: o.rewardModel as string | undefined,
     rewardKind: o.rewardKind as 'rstar' | 'vllm-prm' | undefined,
+    ppm: o.ppm as string | undefined,
   };
 }
 
@@ -112,6 +117,14 @@ export async function openHttpPolicy(o: RuntimeOptions & { policy: string }): Pr
   return policy;
 }
 
+function bundleHasPpm(dir: string): boolean {
+  try {
+    return !!readManifest(dir).ppm;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads the policy (embedded bundle or served), the sandbox pool and the grader for a search command. */
 export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
   const served = o.policy ?? (isUrl(o.bundle) ? o.bundle : undefined);
@@ -129,6 +142,16 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
     backend = engine;
   }
   let reward: RewardModel | undefined;
+  if (o.reward && o.ppm) throw new UserError('give --reward URL or --ppm BUNDLE, not both');
+  const ppmDir = o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined);
+  if (ppmDir) {
+    if (!existsSync(ppmDir)) throw new UserError(`--ppm: model bundle not found: ${ppmDir}`);
+    try {
+      reward = new BatchingReward(await OnnxReward.load(loadBundle(ppmDir), { threads: o.threads }));
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
   if (o.reward) {
     if (!isUrl(o.reward)) throw new UserError(`--reward must be an http(s) URL, got "${o.reward}"`);
     if (!o.rewardModel) throw new UserError('--reward-model is required with --reward');

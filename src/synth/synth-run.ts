@@ -30,6 +30,9 @@ export interface SynthRunConfig {
   dataSha256: string;
   policy: string;
   policySha256: string | null;
+  /** PPM-augmented synthesis: the reward model (bundle or URL) and its ppm.onnx hash. */
+  reward?: string;
+  rewardSha256?: string | null;
   seed: number;
   mode: string;
   rollouts: number;
@@ -56,7 +59,7 @@ export function sha256File(path: string): string {
 }
 
 /** The settings that must match for a run directory to be resumed (same problems, same trees). */
-const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature'];
+const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature'];
 
 /**
  * Terminal-guided (or PPM-augmented) MCTS over every problem, many trees in flight, each finished

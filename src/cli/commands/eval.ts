@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_BUNDLE } from '../paths.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
 import { REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/types.js';
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
 import { loadDataset, datasetHash, CURRICULUM_PREFIX } from '../../eval/datasets.js';
@@ -21,6 +21,7 @@ export function registerEval(program: Command): void {
     .requiredOption('--data <file|spec>', `problems file (JSONL or rStar eval JSON), or "${CURRICULUM_PREFIX}level=1-5,count=100,seed=999,split=test"`)
     .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE);
   addSearchOptions(cmd, 'MCTS guidance; terminal uses the gold answers (reported as an oracle run)');
+  addModelOptions(cmd);
   cmd
     .option('--limit <n>', 'only the first n problems', intOption('--limit', 1))
     .option('--concurrency <n>', 'problems in flight', intOption('--concurrency', 1, 4096), 64)
@@ -44,7 +45,7 @@ export function registerEval(program: Command): void {
       if (o.limit) problems = problems.slice(0, o.limit);
       if (problems.length === 0) throw new UserError(`${o.data}: no problems`);
       const oracle = mode === 'mcts' && o.guide === 'terminal';
-      const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox });
+      const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
       const abort = new AbortController();
       const onSigint = () => {
         if (abort.signal.aborted) process.exit(130);

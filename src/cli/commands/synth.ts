@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE } from '../paths.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, addModelOptions, modelOptions, isUrl } from '../runtime.js';
 import { DEFAULT_SEARCH_CONFIG } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';
 import { runSynth, readRun, sha256File } from '../../synth/synth-run.js';
@@ -12,12 +12,12 @@ import { intOption, floatOption } from '../options.js';
 import { readManifest } from '../../models/bundle.js';
 
 export function registerSynth(program: Command): void {
-  program
+  const cmd = program
     .command('synth')
     .description('data synthesis: terminal-guided MCTS over every problem, trees saved durably; rerun the same command to resume')
     .requiredOption('--data <file>', 'problems (JSONL or rStar eval JSON) with answers')
     .requiredOption('--out <dir>', 'run directory')
-    .option('--policy <bundle>', 'policy model bundle', DEFAULT_BUNDLE)
+    .option('--policy <bundle|url>', 'policy: a model bundle, or served OpenAI-compatible base URL(s) with --policy-model', DEFAULT_BUNDLE)
     .option('--rollouts <n>', 'MCTS rollouts per problem', intOption('--rollouts', 1, 4096), 16)
     .option('--candidates <n>', 'candidate steps per expansion', intOption('--candidates', 1, 64), 8)
     .option('--max-depth <n>', 'maximum steps', intOption('--max-depth', 1, 64), 16)
@@ -27,8 +27,9 @@ export function registerSynth(program: Command): void {
     .option('--concurrency <n>', 'trees in flight', intOption('--concurrency', 1, 4096), 64)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
-    .option('--json', 'print the final summary as JSON')
-    .action(async (o) => {
+    .option('--json', 'print the final summary as JSON');
+  addModelOptions(cmd, { policyFlag: false });
+  cmd.action(async (o) => {
       let problems;
       try {
         problems = await loadProblems(o.data);
@@ -36,20 +37,25 @@ export function registerSynth(program: Command): void {
         throw new UserError((e as Error).message);
       }
       if (o.limit) problems = problems.slice(0, o.limit);
-      const policySha = (() => {
+      const served = isUrl(o.policy);
+      const manifestSha = (dir: string, part: 'policy' | 'ppm') => {
         try {
-          return readManifest(o.policy).policy?.sha256 ?? null;
+          return readManifest(dir)[part]?.sha256 ?? null;
         } catch (e) {
           throw new UserError((e as Error).message);
         }
-      })();
-      const rt = await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox });
+      };
+      // A served policy is identified by its model name (the server's weights cannot be hashed from here).
+      const policySha = served ? null : manifestSha(o.policy, 'policy');
+      const rt = await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+      const ppm = o.ppm ?? (rt.deps.reward && !o.reward && !served ? o.policy : undefined);
+      const guide = rt.deps.reward ? ('ppm' as const) : ('terminal' as const);
       const t0 = Date.now();
       try {
         const search = {
           ...DEFAULT_SEARCH_CONFIG,
           mode: 'mcts' as const,
-          guide: 'terminal' as const,
+          guide,
           rollouts: o.rollouts,
           candidates: o.candidates,
           maxDepth: o.maxDepth,
@@ -65,10 +71,11 @@ export function registerSynth(program: Command): void {
           {
             data: o.data,
             dataSha256: sha256File(o.data),
-            policy: o.policy,
+            policy: served ? `${o.policy} (${o.policyModel})` : o.policy,
             policySha256: policySha,
+            ...(guide === 'ppm' ? { reward: o.reward ? `${o.reward} (${o.rewardModel})` : ppm, rewardSha256: ppm ? manifestSha(ppm, 'ppm') : null } : {}),
             seed: o.seed,
-            mode: 'mcts-terminal',
+            mode: guide === 'ppm' ? 'mcts-ppm' : 'mcts-terminal',
             rollouts: o.rollouts,
             candidates: o.candidates,
             maxDepth: o.maxDepth,
