@@ -210,6 +210,9 @@ test('self-consistency: maj@N equals the mode score; maj@k, pass@k ladder and to
   const p = Object.fromEntries(summary.accuracyVsTokens.map((x) => [x.metric, x]));
   assert.ok(p['pass@4'].accuracy >= p['pass@1'].accuracy && p['pass@4'].accuracy >= p['maj@4'].accuracy);
   assert.ok(p['maj@1'].tokensPerProblem < p['maj@4'].tokensPerProblem);
+  // Without a results file the run's own wall time still drives throughput.
+  assert.ok(summary.totalWallSeconds > 0 && Math.abs(summary.totalWallSeconds - summary.wallSeconds) < 0.05, `${summary.totalWallSeconds} vs ${summary.wallSeconds}`);
+  assert.ok(Math.abs(summary.tokensPerSecond - summary.tokensGenerated / summary.totalWallSeconds) < 1e-6);
 });
 
 test('resume after a crash (torn last line) gives the same results and summary as an uninterrupted run', async () => {

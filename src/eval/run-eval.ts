@@ -158,11 +158,12 @@ export async function runEval(
   const out = opts.outFile ? new ResultsWriter(opts.outFile, !!opts.resume) : null;
   let lastMeta = 0;
   const saveMeta = (force: boolean) => {
-    if (!opts.outFile) return;
     const now = performance.now();
+    // The session's wall time counts with or without a results file (throughput is derived from it).
+    session.wallSeconds = (now - t0) / 1000;
+    if (!opts.outFile) return;
     if (!force && now - lastMeta < 2000) return;
     lastMeta = now;
-    session.wallSeconds = (now - t0) / 1000;
     writeMeta(opts.outFile, meta);
   };
   saveMeta(true);
