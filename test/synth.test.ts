@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { rstar } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/paths.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
-import { readRun, type SynthRecord } from '../src/synth/synth-run.js';
+import { readRun, selectProblems, type SynthRecord } from '../src/synth/synth-run.js';
+import { solveRate } from '../src/synth/tiers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,4 +102,52 @@ test('synth refuses to resume a run with different settings, and rejects bad pro
   const again = rstar(synthArgs(ok, join(dir, 'run'), 12));
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /cannot resume: seed was 11, now 12/);
+});
+
+test('synth --only unsolved --from PREV reruns only what no earlier run solved, with a new seed', { timeout: 400_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-synth-only-'));
+  const data = join(dir, 'p.jsonl');
+  const problems = [...generateProblems({ level: 1, count: 2, seed: 31, split: 'train' }), ...generateProblems({ level: 4, count: 2, seed: 31, split: 'train' })];
+  writeFileSync(data, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const small = ['--rollouts', '2', '--candidates', '3', '--max-depth', '6', '--concurrency', '4', '--json'];
+  const prev = join(dir, 'prev');
+  const first = rstar(['synth', '--data', data, '--out', prev, '--seed', '11', ...small], { timeoutMs: 300_000 });
+  assert.equal(first.code, 0, first.stderr);
+  const unsolved = readRun(prev)
+    .filter((r) => solveRate(r.tree).correct === 0)
+    .map((r) => r.id);
+  assert.ok(unsolved.length < problems.length, 'the level-1 problems are solved by the round-0 model');
+  assert.deepEqual(
+    selectProblems(problems, { only: 'unsolved', from: [prev] }).map((p) => p.id),
+    problems.map((p) => p.id).filter((id) => unsolved.includes(id)),
+  );
+
+  // The same seed would grow the same trees: refused, naming the seed and the earlier run.
+  const clash = rstar(['synth', '--data', data, '--out', join(dir, 'clash'), '--only', 'unsolved', '--from', prev, '--seed', '11', ...small]);
+  assert.notEqual(clash.code, 0);
+  assert.match(clash.stderr, /--seed 11 is the seed of the earlier run .*prev \(seed 11\)/);
+  assert.ok(!existsSync(join(dir, 'clash')));
+  assert.match(rstar(['synth', '--data', data, '--out', join(dir, 'x'), '--only', 'hard', ...small]).stderr, /--only needs --from/);
+
+  // No --seed: derived from the earlier run's (11 + 1); more rollouts on the unsolved ones.
+  const again = join(dir, 'again');
+  const args = ['synth', '--data', data, '--out', again, '--only', 'unsolved', '--from', prev, '--rollouts', '3', '--candidates', '3', '--max-depth', '6', '--concurrency', '4', '--json'];
+  const r = rstar(args, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`selected ${unsolved.length} of ${problems.length} problems \\(unsolved in `));
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.seed, 12);
+  assert.equal(summary.problems, unsolved.length);
+  assert.deepEqual(readRun(again).map((x) => x.id).sort(), [...unsolved].sort());
+  const manifest = JSON.parse(readFileSync(join(again, 'manifest.json'), 'utf8'));
+  assert.deepEqual([manifest.config.seed, manifest.config.only, manifest.config.from, manifest.config.selected], [12, 'unsolved', [prev], unsolved.length]);
+  assert.equal(manifest.status, 'complete');
+  // Rerunning the same command resumes (nothing to do); other filtering is refused.
+  assert.equal(rstar(args, { timeoutMs: 300_000 }).code, 0);
+  const other = rstar(args.map((a) => (a === 'unsolved' ? 'hard' : a)));
+  assert.notEqual(other.code, 0);
+  assert.match(other.stderr, /cannot resume: only was "unsolved", now "hard"/);
+  const self = rstar(['synth', '--data', data, '--out', prev, '--only', 'unsolved', '--from', prev, ...small]);
+  assert.notEqual(self.code, 0);
+  assert.match(self.stderr, /cannot be its own --from run/);
 });

@@ -7,6 +7,7 @@ import { registerIoCommands } from './commands/io-commands.js';
 import { registerSynth } from './commands/synth.js';
 import { registerExtract } from './commands/extract.js';
 import { registerServe } from './commands/serve.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { UserError } from './errors.js';
 
 const program = new Command();
@@ -25,6 +26,7 @@ registerIoCommands(program);
 registerSynth(program);
 registerExtract(program);
 registerServe(program);
+registerAnalyze(program);
 
 try {
   await program.parseAsync(process.argv);

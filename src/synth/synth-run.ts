@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Problem } from '../data/problems.js';
 import { runSearches } from '../search/scheduler.js';
 import type { SearchConfig, SearchDeps } from '../search/types.js';
@@ -39,6 +39,24 @@ export interface SynthRunConfig {
   candidates: number;
   maxDepth: number;
   temperature: number;
+  /** Rerun restricted to problems earlier runs left unsolved (or hard): those runs' directories, resolved. */
+  from?: string[];
+  only?: OnlyFilter;
+  /** How many problems the filter kept (informational; not a resume key). */
+  selected?: number;
+}
+
+/** `--only` filters of a rerun: `unsolved` (no correct terminal in any earlier run), `hard` (unsolved, or tier hard). */
+export const ONLY_FILTERS = ['unsolved', 'hard'] as const;
+export type OnlyFilter = (typeof ONLY_FILTERS)[number];
+
+export interface SynthRunManifest {
+  format: string;
+  status: string;
+  updated: string;
+  config: SynthRunConfig;
+  search: unknown;
+  counts: { problems: number; done: number; solved: number; tokens: number; perLevel: Record<string, { n: number; solved: number }> };
 }
 
 export interface SynthProgress {
@@ -59,7 +77,7 @@ export function sha256File(path: string): string {
 }
 
 /** The settings that must match for a run directory to be resumed (same problems, same trees). */
-const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature'];
+const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature', 'from', 'only'];
 
 /**
  * Terminal-guided (or PPM-augmented) MCTS over every problem, many trees in flight, each finished
@@ -74,6 +92,7 @@ export async function runSynth(
   run: SynthRunConfig,
   opts: { out: string; concurrency: number; onProgress?: (p: SynthProgress) => void },
 ): Promise<{ records: SynthRecord[]; progress: SynthProgress }> {
+  if (run.from?.some((d) => resolve(d) === resolve(opts.out))) throw new Error(`${opts.out}: a run cannot be its own --from run (use a new --out)`);
   mkdirSync(opts.out, { recursive: true });
   const manifestPath = join(opts.out, 'manifest.json');
   if (existsSync(manifestPath)) {
@@ -158,3 +177,88 @@ export function readRun(dir: string): SynthRecord[] {
   if (!existsSync(trees)) throw new Error(`${dir}: not a synthesis run directory (no trees/)`);
   return ShardStore.readAll<SynthRecord>(trees);
 }
+
+export function readRunManifest(dir: string): SynthRunManifest {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new Error(`${dir}: not a synthesis run directory (no manifest.json)`);
+  let m: SynthRunManifest;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as SynthRunManifest;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof m !== 'object' || m === null || typeof m.config !== 'object' || m.config === null || !Number.isInteger(m.config.seed)) {
+    throw new Error(`${path}: field "config.seed": not a synthesis run manifest`);
+  }
+  return m;
+}
+
+/** A problem's record pooled over earlier runs: terminals and correct terminals summed over their trees. */
+export interface PriorStatus {
+  id: string;
+  runs: number;
+  correctTerminals: number;
+  terminals: number;
+  solveRate: number;
+  tier: Tier;
+}
+
+/**
+ * Every problem of the given runs with its terminals pooled over them (a problem any run solved is
+ * solved; the tier is that of the pooled solve rate). Counts come from the trees themselves.
+ */
+export function priorStatus(from: string[]): Map<string, PriorStatus & { question: string; dir: string }> {
+  const out = new Map<string, PriorStatus & { question: string; dir: string }>();
+  for (const dir of from) {
+    for (const r of readRun(dir)) {
+      const sr = solveRate(r.tree);
+      const prev = out.get(r.id);
+      if (prev && prev.question !== r.question) {
+        throw new Error(`${dir}: problem "${r.id}" has a different question than in ${prev.dir} (the runs were made on different problem sets)`);
+      }
+      const s = prev ?? { id: r.id, question: r.question, dir, runs: 0, correctTerminals: 0, terminals: 0, solveRate: 0, tier: 'unsolved' as Tier };
+      s.runs++;
+      s.correctTerminals += sr.correct;
+      s.terminals += sr.terminals;
+      s.solveRate = s.terminals ? s.correctTerminals / s.terminals : 0;
+      s.tier = tierOf(s.solveRate, s.correctTerminals);
+      out.set(r.id, s);
+    }
+  }
+  return out;
+}
+
+/**
+ * The problems a rerun works on (paper round 4: more rollouts, new seeds, on what is still
+ * unsolved): `unsolved` keeps those with no correct terminal in any of the `from` runs, `hard` also
+ * those whose pooled solve rate puts them in tier `hard`. A problem none of the runs has a record of
+ * counts as unsolved (no run solved it). Order is kept. Throws when a run directory is unreadable or
+ * a run holds the same id with another question.
+ */
+export function selectProblems<P extends Problem>(problems: P[], opts: { only: OnlyFilter; from: string[] }): P[] {
+  if (opts.from.length === 0) throw new Error('selectProblems: at least one earlier run (from) is needed');
+  const prior = priorStatus(opts.from);
+  return problems.filter((p) => {
+    const s = prior.get(p.id);
+    if (s && s.question !== p.question) throw new Error(`${s.dir}: problem "${p.id}" has a different question than in the problem file`);
+    if (!s || s.correctTerminals === 0) return true;
+    return opts.only === 'hard' && s.tier === 'hard';
+  });
+}
+
+/**
+ * The seed of a rerun over earlier runs: `seed` when given (refused when it equals the seed of one of
+ * the `from` runs, since the same seed grows the same trees), else one more than the largest of theirs.
+ */
+export function rerunSeed(from: string[], seed?: number): number {
+  const seeds = from.map((dir) => ({ dir, seed: readRunManifest(dir).config.seed }));
+  if (seed !== undefined) {
+    const clash = seeds.find((s) => s.seed === seed);
+    if (clash) throw new Error(`--seed ${seed} is the seed of the earlier run ${clash.dir} (seed ${clash.seed}): a rerun needs a new seed to grow new trees (omit --seed to derive one)`);
+    return seed;
+  }
+  return Math.max(...seeds.map((s) => s.seed)) + 1;
+}
+
+/** Run directories resolved to absolute paths (what the manifest records under `from`). */
+export const resolveRunDirs = (dirs: string[]): string[] => dirs.map((d) => resolve(d));

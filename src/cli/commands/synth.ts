@@ -1,11 +1,11 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_BUNDLE } from '../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl } from '../runtime.js';
 import { DEFAULT_SEARCH_CONFIG } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';
-import { runSynth, readRun, sha256File } from '../../synth/synth-run.js';
+import { runSynth, sha256File, selectProblems, rerunSeed, resolveRunDirs, ONLY_FILTERS, type OnlyFilter } from '../../synth/synth-run.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
@@ -24,6 +24,8 @@ export function registerSynth(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', floatOption('--temperature', 0, 5), 1.0)
     .option('--seed <n>', 'run seed', intOption('--seed'), 0)
     .option('--limit <n>', 'only the first n problems', intOption('--limit', 1))
+    .addOption(new Option('--only <filter>', 'rerun only the problems the --from runs left unsolved (no correct terminal in any), or also those of tier hard').choices([...ONLY_FILTERS]))
+    .option('--from <run>', 'earlier synthesis run(s) whose results --only filters on (repeatable); the seed must differ from theirs (default: one more than the largest)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--concurrency <n>', 'trees in flight', intOption('--concurrency', 1, 4096), 64)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
@@ -37,6 +39,20 @@ export function registerSynth(program: Command): void {
         throw new UserError((e as Error).message);
       }
       if (o.limit) problems = problems.slice(0, o.limit);
+      const from: string[] | undefined = o.from ? resolveRunDirs(o.from) : undefined;
+      if (o.only && !from) throw new UserError('--only needs --from RUN (the earlier runs whose results it filters on)');
+      const only: OnlyFilter | undefined = from ? (o.only ?? 'unsolved') : undefined;
+      if (from?.includes(resolve(o.out))) throw new UserError(`--from ${o.out}: a run cannot be its own --from run (use a new --out)`);
+      if (from) {
+        const total = problems.length;
+        try {
+          o.seed = rerunSeed(from, cmd.getOptionValueSource('seed') === 'cli' ? o.seed : undefined);
+          problems = selectProblems(problems, { only: only!, from });
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+        process.stderr.write(`synth: selected ${problems.length} of ${total} problems (${only} in ${o.from.join(', ')}); seed ${o.seed}\n`);
+      }
       const served = isUrl(o.policy);
       const manifestSha = (dir: string, part: 'policy' | 'ppm') => {
         try {
@@ -80,6 +96,7 @@ export function registerSynth(program: Command): void {
             candidates: o.candidates,
             maxDepth: o.maxDepth,
             temperature: o.temperature,
+            ...(from ? { from, only, selected: problems.length } : {}),
           },
           {
             out: o.out,
@@ -95,7 +112,7 @@ export function registerSynth(program: Command): void {
           },
         );
         bar.stop();
-        const summary = { out: o.out, problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000 };
+        const summary = { out: o.out, seed: o.seed, ...(from ? { only, from } : {}), problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000 };
         process.stdout.write((o.json ? JSON.stringify(summary) : `synth: ${summary.solved}/${summary.problems} problems solved by at least one rollout; trees in ${join(o.out, 'trees')}`) + '\n');
       } finally {
         await rt.close();
