@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { findPython } from '../util/python.js';
 import {
   benchDoneSchema,
@@ -195,4 +196,84 @@ export async function runBenchGenerate(
   const { batchSizes, ...rest } = o;
   const done = await runTrainer('bench-generate', toFlags({ ...rest, batchSizes: batchSizes.join(',') }), run);
   return benchDoneSchema.parse(done);
+}
+
+export type RewardObjective = 'pairwise' | 'orm' | 'qreg';
+export const REWARD_OBJECTIVES: readonly RewardObjective[] = ['pairwise', 'orm', 'qreg'];
+
+export interface RewardTrainOptions {
+  objective: RewardObjective;
+  /** Token ids JSONL: pairwise `{"chosen": [...], "rejected": [...], "weight"}`; orm/qreg `{"ids": [...], "target", "weight"}`. */
+  data: string;
+  /** Output directory: checkpoint.pt (kind "ppm", with optimizer state), ppm.pt (weights only) and train_metrics.json. */
+  out: string;
+  /** A policy checkpoint (backbone kept, fresh scalar head) or a PPM checkpoint. */
+  init?: string;
+  /** A model config JSON for a fresh model (instead of `init`). */
+  config?: string;
+  /** Held-out pairs (token ids, the pairwise format): pair accuracy, whatever the objective. */
+  valPairs?: string;
+  /** Held-out data in the `data` format: validation loss. */
+  valData?: string;
+  epochs?: number;
+  maxSteps?: number;
+  /** Pairs (pairwise) or examples per batch (default 16). */
+  batchSize?: number;
+  batchTokens?: number;
+  lr?: number;
+  minLr?: number;
+  warmup?: number;
+  weightDecay?: number;
+  seed?: number;
+  device?: 'cpu' | 'cuda' | 'auto';
+  threads?: number;
+  maxMinutes?: number;
+  evalEvery?: number;
+  saveEvery?: number;
+  logEvery?: number;
+  resume?: boolean;
+}
+
+const nullableNum = z.number().nullable().optional();
+export const rewardMetricsSchema = z.looseObject({
+  objective: z.enum(['pairwise', 'orm', 'qreg']),
+  final_train_loss: z.number().nullable(),
+  first_train_loss: z.number().nullable(),
+  val_loss: nullableNum,
+  /** Fraction of held-out pairs with score(chosen) > score(rejected) (null without held-out pairs). */
+  pair_accuracy: nullableNum,
+  pair_accuracy_weighted: nullableNum,
+  pair_loss: nullableNum,
+  initial_pair_accuracy: nullableNum,
+  steps: z.number().int(),
+  wall_time_s: z.number(),
+  device: z.string(),
+  torch: z.string(),
+  data: z.looseObject({ path: z.string(), sha256: z.string(), examples: z.number().int() }),
+});
+export const rewardDoneSchema = z.looseObject({
+  event: z.literal('done'),
+  command: z.literal('reward'),
+  /** OUT/checkpoint.pt: weights + optimizer state (for --resume). */
+  checkpoint: z.string(),
+  /** OUT/ppm.pt: the weights alone (for bundles; `export` and `logits` read either). */
+  weights: z.string(),
+  metrics: rewardMetricsSchema,
+});
+export type RewardMetrics = z.infer<typeof rewardMetricsSchema>;
+export type RewardDone = z.infer<typeof rewardDoneSchema>;
+
+/**
+ * `reward`: trains a PPM (pairwise Bradley–Terry), an outcome reward model (orm) or a Q-value
+ * regressor (qreg) — all the same scalar-head + tanh model — and resolves with the validated done
+ * event (metrics as in OUT/train_metrics.json, held-out pair accuracy included when `valPairs` is given).
+ */
+export async function runRewardTrain(o: RewardTrainOptions, run: RunTrainerOptions = {}): Promise<RewardDone> {
+  const done = await runTrainer('reward', toFlags({ ...o }), run);
+  const parsed = rewardDoneSchema.safeParse(done);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`rstar_trainer reward: done event: field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  return parsed.data;
 }

@@ -59,6 +59,33 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--threads", type=int)
     b.add_argument("--device", default="cpu")
 
+    r = sub.add_parser("reward", help="train the PPM (pairwise Bradley-Terry), or an ORM / Q-regression reward model")
+    r.add_argument("--objective", required=True, choices=["pairwise", "orm", "qreg"])
+    r.add_argument("--data", required=True, help='pairwise: JSONL of {"chosen": [ids], "rejected": [ids], "weight"}; '
+                   'orm/qreg: {"ids": [ids], "target": t in [-1, 1], "weight"}')
+    r.add_argument("--out", required=True, help="output directory (checkpoint.pt with kind ppm, train_metrics.json)")
+    r.add_argument("--init", help="policy checkpoint (backbone kept, fresh scalar head) or PPM checkpoint")
+    r.add_argument("--config", help="model config JSON for a fresh model (instead of --init)")
+    r.add_argument("--val-pairs", help="held-out pairs (ids JSONL): pair accuracy for any objective")
+    r.add_argument("--val-data", help="held-out data in the --data format: validation loss")
+    r.add_argument("--epochs", type=int)
+    r.add_argument("--max-steps", type=int)
+    r.add_argument("--batch-size", type=int, default=16, help="pairs (pairwise) or examples per batch")
+    r.add_argument("--batch-tokens", type=int, help="also cap a batch's padded tokens (rows x length)")
+    r.add_argument("--pad-multiple", type=int, help="pad batch length to a multiple of this (default: 64 on CUDA, 1 on CPU)")
+    r.add_argument("--lr", type=float, default=3e-4)
+    r.add_argument("--min-lr", type=float, help="cosine floor (default lr/10)")
+    r.add_argument("--warmup", type=int, help="warmup steps (default: 5%% of the steps, at most 100)")
+    r.add_argument("--weight-decay", type=float, default=0.01)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    r.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    r.add_argument("--max-minutes", type=float)
+    r.add_argument("--eval-every", type=int, default=0)
+    r.add_argument("--save-every", type=int, default=0)
+    r.add_argument("--log-every", type=int, default=10)
+    r.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+
     ip = sub.add_parser("init-ppm", help="PPM checkpoint = policy backbone + fresh scalar head")
     ip.add_argument("--from", dest="source", required=True)
     ip.add_argument("--out", required=True, help="output directory (checkpoint.pt)")
@@ -82,6 +109,9 @@ def main(argv=None) -> int:
         elif args.command == "bench-generate":
             from .infer import run_bench_generate
             run_bench_generate(args)
+        elif args.command == "reward":
+            from .reward_train import run_reward
+            run_reward(args)
         elif args.command == "init-ppm":
             from .infer import run_init_ppm
             run_init_ppm(args)

@@ -153,3 +153,196 @@ def collate(data: TokenData, batch: List[int], pad_id: int, pad_multiple: int = 
         y[r, start - 1:n - 1] = ids[start:]
     real = sum(data.lengths[i] - 1 for i in batch)
     return x, y, real
+
+
+# ───────────────────── reward-model data (PPM, ORM, Q-regression) ─────────────────────
+
+class SeqStore:
+    """Variable-length token sequences stored flat (int64 tensor + offsets)."""
+
+    def __init__(self, flat: torch.Tensor, offsets: List[int]):
+        self.flat = flat
+        self.offsets = offsets
+        self.lengths = [offsets[i + 1] - offsets[i] for i in range(len(offsets) - 1)]
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def ids(self, i: int) -> torch.Tensor:
+        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+
+    @property
+    def n_tokens(self) -> int:
+        return self.offsets[-1]
+
+
+class PairData:
+    """Preference pairs: sequence ``2i`` is pair i's chosen text, ``2i + 1`` its rejected one."""
+
+    def __init__(self, path: str, seqs: SeqStore, weights: List[float], sha256: str):
+        self.path = path
+        self.seqs = seqs
+        self.weights = weights
+        self.sha256 = sha256
+        # A pair's rows are padded to the longer of its two sequences.
+        self.lengths = [max(seqs.lengths[2 * i], seqs.lengths[2 * i + 1]) for i in range(len(weights))]
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @property
+    def n_tokens(self) -> int:
+        return self.seqs.n_tokens
+
+
+class PointData:
+    """Pointwise examples (ORM / Q-regression): a sequence, a target in [-1, 1] and a weight."""
+
+    def __init__(self, path: str, seqs: SeqStore, targets: List[float], weights: List[float], sha256: str):
+        self.path = path
+        self.seqs = seqs
+        self.targets = targets
+        self.weights = weights
+        self.sha256 = sha256
+        self.lengths = seqs.lengths
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @property
+    def n_tokens(self) -> int:
+        return self.seqs.n_tokens
+
+
+def _read_records(path: str, shape: str):
+    try:
+        fh = open(path, "r", encoding="utf-8")
+    except OSError as e:
+        raise TrainerError(f"{path}: cannot read ({e.strerror or e})")
+    with fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise TrainerError(f"{where}: not valid JSON ({e.msg} at column {e.colno})")
+            if not isinstance(rec, dict):
+                raise TrainerError(f"{where}: a record must be a JSON object {shape}")
+            yield where, rec
+
+
+def _check_ids(where: str, rec: dict, field: str, vocab_size: int, max_seq_len: int) -> list:
+    ids = rec.get(field)
+    if ids is None:
+        raise TrainerError(f"{where}: field \"{field}\" is required")
+    if not isinstance(ids, list):
+        raise TrainerError(f"{where}: field \"{field}\" must be an array of token ids")
+    if not ids:
+        raise TrainerError(f"{where}: field \"{field}\" needs at least 1 token")
+    if len(ids) > max_seq_len:
+        raise TrainerError(f"{where}: field \"{field}\" has {len(ids)} tokens, more than max_seq_len {max_seq_len} (truncate from the left)")
+    for j, t in enumerate(ids):
+        if not _is_int(t) or not 0 <= t < vocab_size:
+            raise TrainerError(f"{where}: field \"{field}[{j}]\" must be an integer token id in [0, {vocab_size}) (got {json.dumps(t)})")
+    return ids
+
+
+def _check_number(where: str, rec: dict, field: str, default=None, lo=None, hi=None, positive=False) -> float:
+    v = rec.get(field, default)
+    if v is None:
+        raise TrainerError(f"{where}: field \"{field}\" is required")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+        raise TrainerError(f"{where}: field \"{field}\" must be a finite number (got {json.dumps(v)})")
+    if positive and not v > 0:
+        raise TrainerError(f"{where}: field \"{field}\" must be positive (got {v})")
+    if lo is not None and not lo <= v <= hi:
+        raise TrainerError(f"{where}: field \"{field}\" must be in [{lo}, {hi}] (got {v})")
+    return float(v)
+
+
+def load_pair_data(path: str, vocab_size: int, max_seq_len: int) -> PairData:
+    """JSONL ``{"chosen": [ids], "rejected": [ids], "weight": w}`` (weight optional, default 1)."""
+    flat: List[int] = []
+    offsets = [0]
+    weights: List[float] = []
+    shape = '{"chosen": [...], "rejected": [...], "weight": number}'
+    for where, rec in _read_records(path, shape):
+        c = _check_ids(where, rec, "chosen", vocab_size, max_seq_len)
+        r = _check_ids(where, rec, "rejected", vocab_size, max_seq_len)
+        w = _check_number(where, rec, "weight", default=1.0, positive=True)
+        flat.extend(c)
+        offsets.append(len(flat))
+        flat.extend(r)
+        offsets.append(len(flat))
+        weights.append(w)
+    if not weights:
+        raise TrainerError(f"{path}: no records")
+    return PairData(path, SeqStore(torch.tensor(flat, dtype=torch.int64), offsets), weights, sha256_file(path))
+
+
+def load_point_data(path: str, vocab_size: int, max_seq_len: int) -> PointData:
+    """JSONL ``{"ids": [ids], "target": t in [-1, 1], "weight": w}`` (weight optional, default 1)."""
+    flat: List[int] = []
+    offsets = [0]
+    targets: List[float] = []
+    weights: List[float] = []
+    shape = '{"ids": [...], "target": number, "weight": number}'
+    for where, rec in _read_records(path, shape):
+        ids = _check_ids(where, rec, "ids", vocab_size, max_seq_len)
+        t = _check_number(where, rec, "target", lo=-1.0, hi=1.0)
+        w = _check_number(where, rec, "weight", default=1.0, positive=True)
+        flat.extend(ids)
+        offsets.append(len(flat))
+        targets.append(t)
+        weights.append(w)
+    if not weights:
+        raise TrainerError(f"{path}: no records")
+    return PointData(path, SeqStore(torch.tensor(flat, dtype=torch.int64), offsets), targets, weights, sha256_file(path))
+
+
+def plan_length_batches(lengths: List[int], seed: int, epoch: int, batch_size: int, batch_tokens: Optional[int] = None,
+                        rows_per_item: int = 1, pad_multiple: int = 1, shuffle: bool = True) -> List[List[int]]:
+    """Batches of item indices: shuffle, sort by length inside large chunks (little padding), cut
+    into batches of at most ``batch_size`` items (and, with ``batch_tokens``, at most that many
+    padded tokens: items x rows_per_item x padded length), then shuffle the batches. Deterministic
+    in (seed, epoch). ``shuffle=False`` (evaluation): one global sort by length, batches in order."""
+    idx = list(range(len(lengths)))
+    rng = random.Random(seed * 1_000_003 + epoch)
+    if shuffle:
+        rng.shuffle(idx)
+        chunk = max(1, batch_size * 64)
+    else:
+        chunk = len(idx) or 1
+    batches: List[List[int]] = []
+    for c in range(0, len(idx), chunk):
+        part = sorted(idx[c:c + chunk], key=lambda i: lengths[i])
+        cur: List[int] = []
+        longest = 0
+        for i in part:
+            L = padded_len(lengths[i], pad_multiple)
+            full = len(cur) >= batch_size
+            over = batch_tokens is not None and cur and (len(cur) + 1) * rows_per_item * max(longest, L) > batch_tokens
+            if cur and (full or over):
+                batches.append(cur)
+                cur, longest = [], 0
+            cur.append(i)
+            longest = max(longest, L)
+        if cur:
+            batches.append(cur)
+    if shuffle:
+        rng.shuffle(batches)
+    return batches
+
+
+def collate_seqs(seqs: SeqStore, rows: List[int], pad_id: int, pad_multiple: int = 1):
+    """Right-padded ids [R, L] and each row's last real index [R] (where its score is read)."""
+    L = padded_len(max(seqs.lengths[i] for i in rows), pad_multiple)
+    x = torch.full((len(rows), L), pad_id, dtype=torch.int64)
+    last = torch.empty(len(rows), dtype=torch.int64)
+    for r, i in enumerate(rows):
+        ids = seqs.ids(i)
+        x[r, :ids.shape[0]] = ids
+        last[r] = ids.shape[0] - 1
+    return x, last

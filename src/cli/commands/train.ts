@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { trainPolicyBundle } from '../../train/policy-bundle.js';
+import { RewardDataError, trainRewardBundle } from '../../train/ppm-bundle.js';
+import type { TrainerEvent } from '../../train/events.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
 
@@ -47,13 +49,7 @@ export function registerTrain(program: Command): void {
           prepareOnly: o.prepareOnly,
           fromCheckpoint: o.fromCheckpoint,
           onLog: (l) => process.stderr.write(`train: ${l}\n`),
-          onEvent: (e) => {
-            if (o.json) process.stdout.write(JSON.stringify(e) + '\n');
-            else if (e.event === 'step' || e.event === 'eval' || e.event === 'start' || e.event === 'done') {
-              const { event, ...rest } = e as Record<string, unknown>;
-              process.stderr.write(`train ${event}: ${Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ')}\n`);
-            }
-          },
+          onEvent: progress(o.json),
         });
         if (!manifest) return;
         if (o.json) process.stdout.write(JSON.stringify({ event: 'bundle', manifest }) + '\n');
@@ -62,4 +58,81 @@ export function registerTrain(program: Command): void {
         throw new UserError((e as Error).message, 1);
       }
     });
+
+  train
+    .command('ppm')
+    .description('train the process preference model from a policy bundle on preference pairs (or an ORM / Q-regression model for the ablation); writes a bundle with the policy and ppm.onnx')
+    .option('--pairs <file>', 'preference pairs (rstar extract ppm JSONL, or rStar\'s pos/neg pairs); for orm/qreg: held-out pairs for pair accuracy')
+    .requiredOption('--policy <bundle>', 'policy bundle to start from (its tokenizer and checkpoint.pt)')
+    .requiredOption('--out <dir>', 'output bundle directory (policy + PPM)')
+    .addOption(new Option('--objective <o>', 'pairwise (the PPM, Bradley-Terry), orm (outcome classification) or qreg (Q-value regression)').choices(['pairwise', 'orm', 'qreg']).default('pairwise'))
+    .option('--data <file>', 'orm/qreg: reward examples (rstar extract orm|qreg JSONL)')
+    .option('--val-pairs <file>', 'held-out pairs (default: hold out --val-fraction of the problems)')
+    .option('--val-fraction <x>', 'fraction of problems held out for pair accuracy', floatOption('--val-fraction', 0, 0.5), 0.05)
+    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 2)
+    .option('--max-steps <n>', 'stop after this many optimizer steps', intOption('--max-steps', 1))
+    .option('--batch-size <n>', 'pairs (or examples) per batch', intOption('--batch-size', 1), 16)
+    .option('--lr <x>', 'peak learning rate', floatOption('--lr', 0, 1), 5e-4)
+    .addOption(new Option('--device <d>', 'torch device').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--threads <n>', 'CPU threads for the trainer (default: all cores)', intOption('--threads', 1))
+    .option('--seed <n>', 'seed (also picks the held-out problems)', intOption('--seed'), 0)
+    .option('--max-minutes <n>', 'time budget', floatOption('--max-minutes', 0))
+    .option('--resume', 'continue an interrupted run from OUT/work/checkpoint.pt')
+    .option('--json', 'print trainer events and the manifest as JSON lines')
+    .action(async (o) => {
+      const command = ['rstar', ...process.argv.slice(2)].join(' ');
+      const pairwise = o.objective === 'pairwise';
+      if (pairwise && !o.pairs) throw new UserError('train ppm: --pairs is required for --objective pairwise');
+      if (pairwise && o.data) throw new UserError('train ppm: --data is for --objective orm|qreg; the pairwise objective trains on --pairs');
+      if (!pairwise && !o.data) throw new UserError(`train ppm: --objective ${o.objective} needs --data (rstar extract ${o.objective} output)`);
+      try {
+        const manifest = await trainRewardBundle({
+          objective: o.objective,
+          data: pairwise ? o.pairs : o.data,
+          pairs: pairwise ? undefined : o.pairs,
+          policy: o.policy,
+          out: o.out,
+          valPairs: o.valPairs,
+          valFraction: o.valFraction,
+          epochs: o.epochs,
+          maxSteps: o.maxSteps,
+          batchSize: o.batchSize,
+          lr: o.lr,
+          device: o.device,
+          threads: o.threads,
+          seed: o.seed,
+          maxMinutes: o.maxMinutes,
+          resume: o.resume,
+          command,
+          onLog: (l) => process.stderr.write(`train: ${l}\n`),
+          onEvent: progress(o.json),
+        });
+        const m = (manifest.ppm?.metrics ?? {}) as Record<string, unknown>;
+        const acc = typeof m.pair_accuracy === 'number' ? m.pair_accuracy : null;
+        if (o.json) process.stdout.write(JSON.stringify({ event: 'bundle', manifest }) + '\n');
+        else {
+          const pct = (x: unknown) => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : 'n/a');
+          const held = manifest.ppm?.training?.held_out_pairs;
+          process.stdout.write(
+            acc === null
+              ? `held-out pair accuracy: n/a (no held-out pairs)\n`
+              : `held-out pair accuracy: ${pct(acc)} (weighted ${pct(m.pair_accuracy_weighted)}, ${held} pairs; before training ${pct(m.initial_pair_accuracy)})\n`,
+          );
+          process.stdout.write(`wrote ${o.out} (${o.objective} ppm ${manifest.ppm?.sha256?.slice(0, 12)}, policy ${manifest.policy?.sha256?.slice(0, 12)})\n`);
+        }
+      } catch (e) {
+        throw new UserError((e as Error).message, e instanceof RewardDataError ? 2 : 1);
+      }
+    });
+}
+
+/** Trainer events: JSON lines on stdout with --json, else one `train <event>: k=v ...` line on stderr. */
+function progress(json: boolean | undefined): (e: TrainerEvent) => void {
+  return (e) => {
+    if (json) process.stdout.write(JSON.stringify(e) + '\n');
+    else if (e.event === 'step' || e.event === 'eval' || e.event === 'start' || e.event === 'done') {
+      const { event, ...rest } = e as Record<string, unknown>;
+      process.stderr.write(`train ${event}: ${Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ')}\n`);
+    }
+  };
 }
