@@ -8,6 +8,7 @@ import { registerSynth } from './commands/synth.js';
 import { registerExtract } from './commands/extract.js';
 import { registerServe } from './commands/serve.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerEvolve, registerAblate } from './commands/evolve.js';
 import { UserError } from './errors.js';
 
 const program = new Command();
@@ -27,6 +28,8 @@ registerSynth(program);
 registerExtract(program);
 registerServe(program);
 registerAnalyze(program);
+registerEvolve(program);
+registerAblate(program);
 
 try {
   await program.parseAsync(process.argv);

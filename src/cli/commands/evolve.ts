@@ -1,0 +1,112 @@
+import { Command } from 'commander';
+import { loadEvolveConfig, type EvolveConfig } from '../../evolve/config.js';
+import { runEvolve, type EvolveHooks } from '../../evolve/evolve.js';
+import { ablateRewardModels, ablateSftData } from '../../evolve/ablation.js';
+import { floatOption } from '../options.js';
+import { startProgress } from '../progress.js';
+import { UserError } from '../errors.js';
+import { intOption } from '../options.js';
+
+export function registerEvolve(program: Command): void {
+  program
+    .command('evolve')
+    .description(
+      'self-evolution: rounds of MCTS data synthesis → policy SFT → PPM training → held-out evaluation, as in rStar-Math; ' +
+        'every stage is recorded in OUT/evolve.json and an interrupted run continues when rerun',
+    )
+    .requiredOption('--config <file>', 'evolve.yaml (see configs/evolve.yaml)')
+    .requiredOption('--out <dir>', 'run directory (then: rstar report --run DIR)')
+    .option('--until-round <n>', 'stop after this round', intOption('--until-round', 0, 16))
+    .option('--no-eval', 'skip the per-round held-out evaluations')
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the final state as JSON')
+    .action(async (o) => {
+      let cfg: EvolveConfig;
+      try {
+        cfg = loadEvolveConfig(o.config);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort();
+        process.stderr.write('\nstopping after the work in flight (Ctrl-C again to quit now; rerun the same command to continue)\n');
+      };
+      process.on('SIGINT', onSigint);
+      const t0 = Date.now();
+      try {
+        const state = await runEvolve(
+          cfg,
+          { out: o.out, command: ['rstar', ...process.argv.slice(2)].join(' '), untilRound: o.untilRound, noEval: o.eval === false, signal: abort.signal },
+          {
+            log: (l) => o.quiet || process.stderr.write(`evolve: ${l}\n`),
+            progress: (label, total) => startProgress(label, total, o.quiet),
+            onTrainerEvent: (e) => {
+              if (o.quiet) return;
+              if (e.event === 'step' || e.event === 'done' || e.event === 'eval') {
+                const { event, ...rest } = e as Record<string, unknown>;
+                process.stderr.write(`train ${event}: ${Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ')}\n`);
+              }
+            },
+          },
+        );
+        if (o.json) process.stdout.write(JSON.stringify(state) + '\n');
+        else {
+          const done = state.rounds.filter((r) => r.status === 'complete').length;
+          process.stdout.write(`evolve: ${done}/${state.rounds.length} rounds complete in ${o.out} (${Math.round((Date.now() - t0) / 1000)} s this run); report: rstar report --run ${o.out}\n`);
+        }
+        if (abort.signal.aborted) process.exitCode = 130;
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (/cannot resume|no checkpoint\.pt|not found|no verified trajectories|no preference pairs|model bundle/.test(msg)) throw new UserError(msg);
+        throw e;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
+
+function hooks(quiet: boolean): EvolveHooks {
+  return {
+    log: (l) => quiet || process.stderr.write(`ablate: ${l}\n`),
+    progress: (label, total) => startProgress(label, total, quiet),
+  };
+}
+
+const userErrors = async <T>(f: () => Promise<T>): Promise<T> => {
+  try {
+    return await f();
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/not found|not complete|no preference pairs|model bundle/.test(msg)) throw new UserError(msg);
+    throw e;
+  }
+};
+
+/** `rstar ablate …`: the paper's ablations on an evolve run (results land in RUN/ablation/, rendered by rstar report). */
+export function registerAblate(program: Command): void {
+  const ablate = program.command('ablate').description("the paper's ablations on a finished rstar evolve run (rendered by rstar report)");
+  ablate
+    .command('sft-data')
+    .description('same trainer, same base: random self-samples vs rejection-sampled vs MCTS step-verified trajectories, by greedy accuracy per level')
+    .requiredOption('--run <dir>', 'rstar evolve run directory')
+    .option('--round <n>', 'round whose MCTS data and bootstrap policy are compared', intOption('--round', 1, 16), 1)
+    .option('--samples <n>', 'self-samples per training problem', intOption('--samples', 1, 256), 8)
+    .option('--quiet', 'no progress output')
+    .action(async (o) => {
+      const r = await userErrors(() => ablateSftData(o.run, { round: o.round, samples: o.samples }, hooks(o.quiet)));
+      process.stdout.write(JSON.stringify(r) + '\n');
+    });
+  ablate
+    .command('reward-models')
+    .description("PPM (pairwise) vs outcome reward model vs Q-value regression, trained on one round's trees, as best-of-N selectors and MCTS guides")
+    .requiredOption('--run <dir>', 'rstar evolve run directory')
+    .option('--round <n>', "round whose policy and trees are used", intOption('--round', 1, 16), 2)
+    .option('--held-out <x>', 'fraction of training problems whose pairs measure pair accuracy', floatOption('--held-out', 0.01, 0.9), 0.2)
+    .option('--quiet', 'no progress output')
+    .action(async (o) => {
+      const r = await userErrors(() => ablateRewardModels(o.run, { round: o.round, heldOut: o.heldOut }, hooks(o.quiet)));
+      process.stdout.write(JSON.stringify(r) + '\n');
+    });
+}

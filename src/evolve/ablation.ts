@@ -1,0 +1,256 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openRuntime } from '../cli/runtime.js';
+import { loadDataset, type EvalProblem } from '../eval/datasets.js';
+import { runEval } from '../eval/run-eval.js';
+import type { EvalSummary } from '../eval/types.js';
+import { readManifest } from '../models/bundle.js';
+import { extractPairs, type PpmPair } from '../ppm/pairs.js';
+import { extractOrm, extractQreg } from '../ppm/reward-data.js';
+import { sampleSolutions } from '../search/rollout.js';
+import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../search/types.js';
+import { formatPrompt } from '../steps/protocol.js';
+import { readRun, type SynthRecord } from '../synth/synth-run.js';
+import { trainPolicyBundle } from '../train/policy-bundle.js';
+import { trainRewardBundle } from '../train/ppm-bundle.js';
+import { hashSeed } from '../util/rng.js';
+import type { EvolveConfig } from './config.js';
+import { EVOLVE_STATE_FILE, roundDir, type EvolveState } from './layout.js';
+import type { EvolveHooks } from './evolve.js';
+
+/** OUT/ablation/sft-data.json (rendered by `rstar report`). */
+export interface SftDataAblation {
+  round: number;
+  samplesPerProblem: number;
+  rows: Array<{ data: string; examples: number; perLevel: Record<string, number>; all: number }>;
+}
+
+/** OUT/ablation/reward-models.json (rendered by `rstar report`). */
+export interface RewardModelAblation {
+  round: number;
+  n: number;
+  rows: Array<{ model: string; pairAccuracy: number | null; bestOfN: Record<string, number> | null; mcts: Record<string, number> | null }>;
+}
+
+function atomicWrite(path: string, text: string): void {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
+
+function readState(out: string): { state: EvolveState; cfg: EvolveConfig } {
+  const p = join(out, EVOLVE_STATE_FILE);
+  if (!existsSync(p)) throw new Error(`${p}: not found (is this an rstar evolve run directory?)`);
+  const state = JSON.parse(readFileSync(p, 'utf8')) as EvolveState;
+  return { state, cfg: state.config as unknown as EvolveConfig };
+}
+
+function roundRecords(out: string, cfg: EvolveConfig, r: number): SynthRecord[] {
+  const spec = cfg.rounds[r - 1];
+  const dirs = [join(roundDir(out, r), 'synth'), ...spec.unsolvedRollouts.map((_, k) => join(roundDir(out, r), `synth-u${k + 1}`))];
+  return dirs.filter((d) => existsSync(d)).flatMap((d) => readRun(d));
+}
+
+const byLevel = (s: EvalSummary): Record<string, number> => {
+  const o: Record<string, number> = Object.fromEntries(s.perLevel.map((l) => [l.key, l.accuracy]));
+  o.all = s.accuracy;
+  return o;
+};
+
+async function evaluate(
+  bundle: string,
+  problems: EvalProblem[],
+  search: SearchConfig,
+  file: string,
+  cfg: EvolveConfig,
+  data: string,
+  h: EvolveHooks,
+  label: string,
+  withReward: boolean,
+): Promise<EvalSummary> {
+  const rt = await openRuntime({ bundle, threads: cfg.threads, seed: search.seed });
+  try {
+    const bar = h.progress(label, problems.length);
+    const { summary } = await runEval(problems, withReward ? rt.deps : { ...rt.deps, reward: undefined }, search, {
+      concurrency: cfg.eval.concurrency,
+      outFile: file,
+      resume: existsSync(file),
+      data,
+      rewardName: withReward ? (rt.deps.reward?.name ?? null) : null,
+      onResult: () => bar.tick(),
+    });
+    bar.stop();
+    h.log(`${label}: ${(100 * summary.accuracy).toFixed(1)}%`);
+    return summary;
+  } finally {
+    await rt.close();
+  }
+}
+
+/**
+ * The paper's SFT-data ablation on our curriculum: the same trainer, from the same base, on
+ * (a) random self-samples of the bootstrap policy, (b) rejection-sampled ones (correct final answer
+ * only), (c) step-by-step verified MCTS trajectories (round `round`'s sft.jsonl); compared by
+ * policy-alone (greedy) accuracy per level on the held-out set.
+ */
+export async function ablateSftData(out: string, opts: { round: number; samples: number }, h: EvolveHooks): Promise<SftDataAblation> {
+  const { state, cfg } = readState(out);
+  const round = state.rounds[opts.round];
+  if (!round || round.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
+  const dir = join(out, 'ablation', `sft-data-r${opts.round}`);
+  mkdirSync(dir, { recursive: true });
+  const train = await loadDataset(cfg.train);
+  const test = await loadDataset(cfg.test);
+  const base = cfg.base ?? cfg.bootstrap;
+  const perProblem = cfg.policy.perProblem;
+
+  const randomPath = join(dir, 'random.jsonl');
+  const rejectionPath = join(dir, 'rejection.jsonl');
+  if (!existsSync(randomPath) || !existsSync(rejectionPath)) {
+    const rt = await openRuntime({ bundle: state.rounds[opts.round - 1].policy, threads: cfg.threads, seed: cfg.seed });
+    const random: string[] = [];
+    const rejection: string[] = [];
+    try {
+      const bar = h.progress('ablation self-samples', train.problems.length);
+      const search = { ...DEFAULT_SEARCH_CONFIG, temperature: cfg.synth.temperature };
+      await Promise.all(
+        train.problems.map(async (p) => {
+          const trajs = await sampleSolutions(p.question, opts.samples, cfg.synth.temperature, rt.deps, search, hashSeed(cfg.seed, `ablate-${p.id}`));
+          const rec = (t: { text: string }) => JSON.stringify({ prompt: formatPrompt(p.question), completion: t.text, problem_id: p.id });
+          trajs.slice(0, perProblem).forEach((t) => random.push(rec(t)));
+          const seen = new Set<string>();
+          for (const t of trajs) {
+            if (t.answer === null || !rt.deps.judge.equal(t.answer, p.answer) || seen.has(t.text) || seen.size >= perProblem) continue;
+            seen.add(t.text);
+            rejection.push(rec(t));
+          }
+          bar.tick();
+        }),
+      );
+      bar.stop();
+    } finally {
+      await rt.close();
+    }
+    atomicWrite(randomPath, random.join('\n') + '\n');
+    atomicWrite(rejectionPath, rejection.join('\n') + (rejection.length ? '\n' : ''));
+  }
+  const variants: Array<{ data: string; file: string }> = [
+    { data: 'random self-samples', file: randomPath },
+    { data: 'rejection-sampled', file: rejectionPath },
+    { data: 'MCTS step-verified', file: join(roundDir(out, opts.round), 'sft.jsonl') },
+  ];
+  const rows: SftDataAblation['rows'] = [];
+  for (const [i, v] of variants.entries()) {
+    const examples = readFileSync(v.file, 'utf8').split('\n').filter((l) => l.trim()).length;
+    const bundle = i === 2 ? round.policy : join(dir, ['random', 'rejection'][i]);
+    if (examples === 0) {
+      h.log(`ablation ${v.data}: no examples`);
+      rows.push({ data: v.data, examples, perLevel: {}, all: NaN });
+      continue;
+    }
+    if (!existsSync(join(bundle, 'manifest.json'))) {
+      h.log(`ablation: SFT on ${examples} ${v.data}`);
+      await trainPolicyBundle({
+        data: v.file,
+        out: bundle,
+        preset: 'small',
+        init: base,
+        vocabSize: 1024,
+        epochs: cfg.policy.epochs,
+        batchSize: cfg.policy.batchSize,
+        lr: cfg.policy.lr,
+        device: cfg.policy.device,
+        seed: cfg.seed + opts.round,
+        maxMinutes: cfg.policy.maxMinutes,
+        valFraction: 0.02,
+        command: `rstar ablate sft-data --run ${out} --round ${opts.round}`,
+        onEvent: h.onTrainerEvent,
+        onLog: (l) => h.log(`ablation train: ${l}`),
+      });
+    }
+    const file = i === 2 ? join(roundDir(out, opts.round), 'eval', 'greedy.jsonl') : join(dir, `${['random', 'rejection'][i]}-greedy.jsonl`);
+    const s = await evaluate(bundle, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'greedy', seed: cfg.eval.seed, keepTree: false }, file, cfg, cfg.test, h, `ablation greedy (${v.data})`, false);
+    const lv = byLevel(s);
+    const { all, ...perLevel } = lv;
+    rows.push({ data: v.data, examples, perLevel, all });
+  }
+  const result: SftDataAblation = { round: opts.round, samplesPerProblem: opts.samples, rows };
+  atomicWrite(join(out, 'ablation', 'sft-data.json'), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+/**
+ * The paper's reward-model comparison: with round `round`'s policy and trees, train (a) the PPM
+ * (pairwise), (b) an outcome reward model, (c) a Q-value regression PRM, all on the same training
+ * problems, and compare held-out pair accuracy (pairs of held-out problems), best-of-N and
+ * reward-guided MCTS accuracy per level, with majority vote (self-consistency@N) as the no-reward baseline.
+ */
+export async function ablateRewardModels(out: string, opts: { round: number; heldOut: number }, h: EvolveHooks): Promise<RewardModelAblation> {
+  const { state, cfg } = readState(out);
+  const round = state.rounds[opts.round];
+  if (!round || round.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
+  const dir = join(out, 'ablation', `reward-models-r${opts.round}`);
+  mkdirSync(dir, { recursive: true });
+  const test = await loadDataset(cfg.test);
+  const records = roundRecords(out, cfg, opts.round);
+  // Held-out problems (by id hash) give the pairs every model's pair accuracy is measured on.
+  const isHeldOut = (id: string) => hashSeed(cfg.seed, `heldout-${id}`) % 1000 < opts.heldOut * 1000;
+  const trainRecs = records.filter((r) => !isHeldOut(r.id));
+  const valRecs = records.filter((r) => isHeldOut(r.id));
+  const pairOpts = { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance };
+  const write = (name: string, rows: unknown[]) => {
+    const p = join(dir, name);
+    atomicWrite(p, rows.map((x) => JSON.stringify(x)).join('\n') + (rows.length ? '\n' : ''));
+    return p;
+  };
+  const valPairs: PpmPair[] = extractPairs(valRecs, pairOpts);
+  if (valPairs.length === 0) throw new Error(`${out}: no preference pairs among the held-out problems of round ${opts.round}; raise --held-out`);
+  const valPath = write('val-pairs.jsonl', valPairs);
+  const models = [
+    { model: 'PPM (pairwise)', objective: 'pairwise' as const, data: write('pairs.jsonl', extractPairs(trainRecs, pairOpts)), name: 'ppm' },
+    { model: 'ORM (outcome)', objective: 'orm' as const, data: write('orm.jsonl', extractOrm(trainRecs)), name: 'orm' },
+    { model: 'Q-regression', objective: 'qreg' as const, data: write('qreg.jsonl', extractQreg(trainRecs)), name: 'qreg' },
+  ];
+  const rows: RewardModelAblation['rows'] = [];
+  const n = cfg.eval.n;
+  const sc = await evaluate(round.policy, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false }, join(dir, 'majority.jsonl'), cfg, cfg.test, h, 'ablation majority vote', false);
+  for (const m of models) {
+    const bundle = join(dir, m.name);
+    if (!existsSync(join(bundle, 'manifest.json'))) {
+      h.log(`ablation: training ${m.model}`);
+      await trainRewardBundle({
+        data: m.data,
+        objective: m.objective,
+        policy: round.policy,
+        out: bundle,
+        valPairs: valPath,
+        epochs: cfg.ppm.epochs,
+        batchSize: cfg.ppm.batchSize,
+        lr: cfg.ppm.lr,
+        device: cfg.ppm.device,
+        seed: cfg.seed + opts.round,
+        maxMinutes: cfg.ppm.maxMinutes,
+        command: `rstar ablate reward-models --run ${out} --round ${opts.round}`,
+        onEvent: h.onTrainerEvent,
+        onLog: (l: string) => h.log(`ablation train ${m.name}: ${l}`),
+      });
+    }
+    const acc = (readManifest(bundle).ppm as { metrics?: { pair_accuracy?: number } } | undefined)?.metrics?.pair_accuracy ?? null;
+    const bon = await evaluate(bundle, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'best-of-n', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false }, join(dir, `${m.name}-bon.jsonl`), cfg, cfg.test, h, `ablation best-of-${n} (${m.model})`, true);
+    const mcts = await evaluate(
+      bundle,
+      test.problems,
+      { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', guide: 'ppm', rollouts: n, candidates: cfg.eval.candidates, maxDepth: cfg.eval.maxDepth, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
+      join(dir, `${m.name}-mcts.jsonl`),
+      cfg,
+      cfg.test,
+      h,
+      `ablation MCTS (${m.model})`,
+      true,
+    );
+    rows.push({ model: m.model, pairAccuracy: acc, bestOfN: byLevel(bon), mcts: byLevel(mcts) });
+  }
+  rows.push({ model: 'majority vote (no reward)', pairAccuracy: null, bestOfN: byLevel(sc), mcts: null });
+  const result: RewardModelAblation = { round: opts.round, n, rows };
+  atomicWrite(join(out, 'ablation', 'reward-models.json'), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}

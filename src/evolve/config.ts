@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { EVAL_MODES } from './layout.js';
+
+/**
+ * `evolve.yaml`: the self-evolution recipe. Defaults follow the paper's four rounds (terminal-guided
+ * MCTS with 8 then 16 rollouts, then PPM-augmented MCTS, then more rollouts with new seeds on the
+ * problems still unsolved), scaled to what a laptop CPU finishes.
+ */
+const roundSchema = z
+  .object({
+    /** terminal: terminal-guided MCTS (gold answers); ppm: PPM-augmented MCTS with the previous round's PPM. */
+    guide: z.enum(['terminal', 'ppm']),
+    rollouts: z.number().int().min(1).max(4096),
+    /** Extra passes over the problems still unsolved, each with these rollouts and a fresh seed (paper round 4: 64, 128). */
+    unsolvedRollouts: z.array(z.number().int().min(1).max(4096)).default([]),
+  })
+  .strict();
+
+export const evolveConfigSchema = z
+  .object({
+    /** Round-0 policy: a bundle directory, or an OpenAI-compatible URL (then `bootstrapModel`). */
+    bootstrap: z.string().min(1),
+    bootstrapModel: z.string().optional(),
+    bootstrapTemplate: z.string().optional(),
+    /** Bundle every round's policy is fine-tuned from (needs checkpoint.pt); default: the bootstrap bundle. */
+    base: z.string().optional(),
+    /** Training problems with answers: a file or a curriculum spec (`curriculum:level=1-5,count=200,seed=2024,split=train`). */
+    train: z.string().min(1),
+    /** Held-out problems for the per-round evaluation (a seed never used in training). */
+    test: z.string().min(1),
+    seed: z.number().int().default(0),
+    rounds: z.array(roundSchema).min(1).max(16),
+    synth: z
+      .object({
+        candidates: z.number().int().min(1).max(64).default(4),
+        maxDepth: z.number().int().min(1).max(64).default(8),
+        temperature: z.number().min(0).max(5).default(1),
+        concurrency: z.number().int().min(1).max(4096).default(64),
+      })
+      .strict()
+      .default({ candidates: 4, maxDepth: 8, temperature: 1, concurrency: 64 }),
+    policy: z
+      .object({
+        epochs: z.number().int().min(1).default(2),
+        lr: z.number().positive().default(5e-4),
+        batchSize: z.number().int().min(1).default(32),
+        /** Verified trajectories kept per problem and synthesis pass (highest average Q). */
+        perProblem: z.number().int().min(1).default(2),
+        maxMinutes: z.number().positive().optional(),
+        device: z.enum(['cpu', 'cuda']).default('cpu'),
+      })
+      .strict()
+      .default({ epochs: 2, lr: 5e-4, batchSize: 32, perProblem: 2, device: 'cpu' }),
+    ppm: z
+      .object({
+        epochs: z.number().int().min(1).default(2),
+        lr: z.number().positive().default(5e-4),
+        batchSize: z.number().int().min(1).default(16),
+        minMargin: z.number().min(0).default(0.5),
+        minEditDistance: z.number().int().min(0).default(20),
+        maxMinutes: z.number().positive().optional(),
+        device: z.enum(['cpu', 'cuda']).default('cpu'),
+      })
+      .strict()
+      .default({ epochs: 2, lr: 5e-4, batchSize: 16, minMargin: 0.5, minEditDistance: 20, device: 'cpu' }),
+    eval: z
+      .object({
+        /** N of self-consistency@N, best-of-N, and MCTS rollouts. */
+        n: z.number().int().min(1).max(256).default(8),
+        modes: z.array(z.enum(EVAL_MODES)).default([...EVAL_MODES]),
+        candidates: z.number().int().min(1).max(64).default(4),
+        maxDepth: z.number().int().min(1).max(64).default(8),
+        temperature: z.number().min(0).max(5).default(0.8),
+        concurrency: z.number().int().min(1).max(4096).default(64),
+        seed: z.number().int().default(0),
+      })
+      .strict()
+      .default({ n: 8, modes: [...EVAL_MODES], candidates: 4, maxDepth: 8, temperature: 0.8, concurrency: 64, seed: 0 }),
+    /** ONNX Runtime threads (default: all cores). */
+    threads: z.number().int().min(1).max(256).optional(),
+  })
+  .strict();
+
+export type EvolveConfig = z.infer<typeof evolveConfigSchema>;
+
+/** Reads and validates evolve.yaml; errors name the file, the line (YAML syntax) or the field. */
+export function loadEvolveConfig(path: string): EvolveConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const line = e.linePos?.[0]?.line;
+      throw new Error(`${path}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
+    }
+    throw e;
+  }
+  const parsed = evolveConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${path}: field "${i.path.join('.') || '(root)'}": ${i.message}`);
+  }
+  const cfg = parsed.data;
+  if (/^https?:\/\//i.test(cfg.bootstrap) && !cfg.bootstrapModel) throw new Error(`${path}: field "bootstrapModel": required when bootstrap is a URL`);
+  if (/^https?:\/\//i.test(cfg.bootstrap) && !cfg.base) throw new Error(`${path}: field "base": required when bootstrap is a URL (the bundle each round fine-tunes)`);
+  if (cfg.rounds[0].guide === 'ppm') throw new Error(`${path}: field "rounds.0.guide": the first round has no PPM yet; use terminal`);
+  return cfg;
+}
