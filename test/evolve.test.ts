@@ -105,6 +105,13 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
     assert.equal(u1.config.mode, 'mcts-ppm');
     assert.equal(u1.counts.problems, 6 - new Set(readRun(runs[0]).concat(readRun(runs[1])).filter((x) => x.correctTerminals > 0).map((x) => x.id)).size);
 
+    // The report renders the miniature: one table per round, the headline series and the plots.
+    const rep = rstar(['report', '--run', out]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const md = readFileSync(join(out, 'report', 'README.md'), 'utf8');
+    assert.match(md, /### Round 2/);
+    assert.ok(existsSync(join(out, 'report', 'rounds.svg')));
+
     // A different config is refused on resume.
     writeFileSync(config, readFileSync(config, 'utf8').replace('seed: 0', 'seed: 1'));
     const clash = rstar(['evolve', '--config', config, '--out', out]);

@@ -9,6 +9,7 @@ import { registerExtract } from './commands/extract.js';
 import { registerServe } from './commands/serve.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerEvolve, registerAblate } from './commands/evolve.js';
+import { registerReport } from './commands/report.js';
 import { UserError } from './errors.js';
 
 const program = new Command();
@@ -30,6 +31,7 @@ registerServe(program);
 registerAnalyze(program);
 registerEvolve(program);
 registerAblate(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);
