@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { rstar, DEFAULT_BUNDLE } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/paths.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import type { TreeJSON, TreeNodeJSON, TerminalReason } from '../src/search/tree.js';
 import type { RewardModel } from '../src/models/types.js';
@@ -368,7 +369,7 @@ test('rstar analyze on a real small synthesis run', { timeout: 300_000 }, () => 
   // The same run twice: identical columns at every budget.
   const twice = JSON.parse(rstar(['analyze', '--run', run, '--run', run, '--json']).stdout);
   for (const b of twice.comparison.budgets) assert.equal(b.coverage[0], b.coverage[1]);
-  const noPpm = rstar(['analyze', '--run', run, '--ppm', DEFAULT_BUNDLE]);
+  const noPpm = rstar(['analyze', '--run', run, '--ppm', join(REPO_ROOT, 'models', 'round0')]);
   assert.notEqual(noPpm.code, 0);
   assert.match(noPpm.stderr, /--ppm .*has no PPM/);
 });
