@@ -42,11 +42,17 @@ test('a corrupt bundle manifest is named with its field', () => {
 
 test('a bundle whose ONNX file is corrupt is rejected with the file named', () => {
   const dir = tmp();
-  for (const f of ['manifest.json', 'tokenizer.json']) copyFileSync(join(DEFAULT_BUNDLE, f), join(dir, f));
+  for (const f of ['manifest.json', 'tokenizer.json', 'ppm.onnx']) copyFileSync(join(DEFAULT_BUNDLE, f), join(dir, f));
   writeFileSync(join(dir, 'policy.onnx'), 'garbage');
   const r = rstar(['solve', '--bundle', dir, 'What is 1+1?']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /policy\.onnx: cannot load the ONNX model/);
+  // The shipped bundle carries its PPM; a corrupt ppm.onnx is named too.
+  copyFileSync(join(DEFAULT_BUNDLE, 'policy.onnx'), join(dir, 'policy.onnx'));
+  writeFileSync(join(dir, 'ppm.onnx'), 'garbage');
+  const p = rstar(['solve', '--bundle', dir, 'What is 1+1?']);
+  assert.notEqual(p.code, 0);
+  assert.match(p.stderr, /ppm\.onnx/);
   mkdirSync(join(dir, 'empty'));
 });
 
