@@ -110,7 +110,7 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
     assert.equal(rep.code, 0, rep.stderr);
     const md = readFileSync(join(out, 'report', 'README.md'), 'utf8');
     assert.match(md, /### Round 2/);
-    assert.ok(existsSync(join(out, 'report', 'rounds.svg')));
+    assert.ok(existsSync(join(out, 'report', 'accuracy-per-round.svg')));
 
     // A different config is refused on resume.
     writeFileSync(config, readFileSync(config, 'utf8').replace('seed: 0', 'seed: 1'));

@@ -1,255 +1,483 @@
+/**
+ * `rstar report`: reads an `rstar evolve` run directory (layout in ./layout.ts) into a report model —
+ * the run's state plus a summary (src/eval/summary.ts) of every held-out eval results file — and renders
+ * it as Markdown with vega-lite SVG plots (./plots.ts). Loading validates every input and names the
+ * file, line and field of what is wrong; rendering is pure.
+ */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { SAMPLING_MODES, modeMetric } from '../eval/modes.js';
+import { readMeta, metaPath, type EvalMeta } from '../eval/results-file.js';
 import { summarize } from '../eval/summary.js';
-import { readMeta } from '../eval/results-file.js';
 import type { EvalSummary, ProblemResult } from '../eval/types.js';
+import type { SearchMode } from '../search/types.js';
 import type { RewardModelAblation, SftDataAblation } from './ablation.js';
-import { chartSvg, type Point } from './plots.js';
-import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, type EvalModeName, type EvolveState } from './layout.js';
+import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalModeName, type EvolveState } from './layout.js';
+import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 
-export interface RoundReport {
-  round: number;
-  summaries: Partial<Record<EvalModeName, EvalSummary>>;
+/**
+ * The ablation files the report renders, written by `rstar ablate` (src/evolve/ablation.ts, which
+ * owns the interfaces): OUT/ablation/sft-data.json and OUT/ablation/reward-models.json.
+ */
+export type { SftDataAblation, RewardModelAblation } from './ablation.js';
+export const SFT_ABLATION_FILE = join('ablation', 'sft-data.json');
+export const REWARD_ABLATION_FILE = join('ablation', 'reward-models.json');
+
+// ── input validation ──────────────────────────────────────────────────────────────────────────────
+
+const num = z.number();
+const stateSchema = z.object({
+  format: z.literal('rstar-ts/evolve@1'),
+  config: z.record(z.string(), z.unknown()),
+  command: z.string(),
+  started: z.string(),
+  updated: z.string(),
+  testSet: z.string(),
+  evalN: num,
+  rounds: z.array(
+    z.object({
+      round: z.number().int().min(0),
+      status: z.string(),
+      policy: z.string(),
+      ppm: z.string().nullable(),
+      synth: z.object({ guide: z.string(), rollouts: num, problems: num, solved: num, tokens: num, wallSeconds: num }).nullable(),
+      coverage: z.object({ solved: num, total: num, perLevel: z.record(z.string(), z.object({ n: num, solved: num })) }).nullable(),
+      sftExamples: num.nullable(),
+      ppmPairs: num.nullable(),
+      ppmPairAccuracy: num.nullable(),
+      eval: z.record(z.string(), z.string()),
+      wallSeconds: z.record(z.string(), num),
+    }),
+  ),
+});
+
+const accuracies = z.record(z.string(), num);
+/** What the report accepts (round / samplesPerProblem may be missing from a hand-written file). */
+const sftAblationSchema = z.object({
+  round: z.number().int().optional(),
+  samplesPerProblem: num.optional(),
+  rows: z.array(z.object({ data: z.string(), examples: num, perLevel: accuracies, all: num })),
+});
+const rewardAblationSchema = z.object({
+  round: z.number().int().optional(),
+  n: num,
+  rows: z.array(z.object({ model: z.string(), pairAccuracy: num.nullable(), bestOfN: accuracies.nullable(), mcts: accuracies.nullable().optional() })),
+});
+export type SftAblationInput = z.infer<typeof sftAblationSchema>;
+export type RewardAblationInput = z.infer<typeof rewardAblationSchema>;
+// What `rstar ablate` writes must be readable here (a compile-time check).
+type Assignable<T extends U, U> = T;
+type _SftWriterFits = Assignable<SftDataAblation, SftAblationInput>;
+type _RewardWriterFits = Assignable<RewardModelAblation, RewardAblationInput>;
+
+const resultSchema = z.object({
+  id: z.string(),
+  level: num.nullable().optional(),
+  verdict: z.enum(['correct', 'wrong', 'invalid']),
+  correct: z.boolean(),
+  tokens: num,
+  ms: num,
+  curves: z.object({ k: z.array(num), maj: z.array(z.boolean()), pass: z.array(num), tokens: z.array(num), rm: z.array(z.boolean()).optional() }).optional(),
+});
+
+const fieldError = (issues: z.ZodError['issues']) => {
+  const i = issues[0];
+  return i.path.length ? `field "${i.path.join('.')}": ${i.message}` : i.message;
+};
+
+function readJson<T>(file: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file}: ${fieldError(parsed.error.issues)}`);
+  return parsed.data;
 }
 
-export interface EvolveReport {
-  run: string;
-  state: EvolveState;
-  rounds: RoundReport[];
-  levels: string[];
-  sftAblation: SftDataAblation | null;
-  rewardAblation: RewardModelAblation | null;
-}
-
-/** Per-problem results of one eval file, read only (a bad line is reported as file:line). */
+/**
+ * The per-problem records of an eval results file, read only (the file is never truncated: an eval
+ * may still be writing it). A torn last line is not part of the results yet; a bad line anywhere else
+ * throws as `file:line`. A repeated id keeps its first record, as `--resume` does.
+ */
 export function readResults(file: string): ProblemResult[] {
   const lines = readFileSync(file, 'utf8').split('\n');
   const out: ProblemResult[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    let r: ProblemResult;
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    let raw: unknown;
     try {
-      r = JSON.parse(line) as ProblemResult;
+      raw = JSON.parse(line);
     } catch (e) {
-      // A torn last line (an eval still running, or killed) is not part of the results yet.
-      if (i === lines.length - 1) return;
+      if (i === lines.length - 1) break; // no newline after it: a write in progress (or killed)
       throw new Error(`${file}:${i + 1}: invalid result record: ${(e as Error).message}`);
     }
-    if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || typeof r.correct !== 'boolean') {
-      throw new Error(`${file}:${i + 1}: invalid result record: needs "id" and "correct"`);
-    }
-    out.push(r);
-  });
+    const parsed = resultSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${file}:${i + 1}: invalid result record: ${fieldError(parsed.error.issues)}`);
+    if (seen.has(parsed.data.id)) continue;
+    seen.add(parsed.data.id);
+    out.push(raw as ProblemResult);
+  }
   return out;
 }
 
-function summaryOf(file: string): EvalSummary {
+// ── the report model ──────────────────────────────────────────────────────────────────────────────
+
+const SEARCH_MODE_OF: Record<EvalModeName, SearchMode> = { greedy: 'greedy', sc: 'self-consistency', bon: 'best-of-n', mcts: 'mcts' };
+
+/** The summary of one eval results file, as `rstar eval` printed it (from the records and the sidecar). */
+export function summarizeFile(file: string, mode: EvalModeName): EvalSummary {
   const results = readResults(file);
-  const meta = existsSync(`${file}.meta.json`) ? readMeta(file) : null;
-  const n = typeof meta?.config.n === 'number' ? meta.config.n : 1;
-  const mode = meta?.mode ?? 'greedy';
-  const sampling = mode === 'self-consistency' || mode === 'best-of-n';
+  const meta: EvalMeta | null = existsSync(metaPath(file)) ? readMeta(file) : null;
+  const searchMode = (meta?.mode ?? SEARCH_MODE_OF[mode]) as SearchMode;
+  const cfgNum = (k: string) => (typeof meta?.config[k] === 'number' ? (meta.config[k] as number) : undefined);
+  const sampling = SAMPLING_MODES.includes(searchMode);
+  const k = searchMode === 'mcts' ? (cfgNum('rollouts') ?? 1) : sampling ? (cfgNum('n') ?? 1) : 1;
   return summarize(results, {
     dataset: meta?.dataset ?? file,
     data: meta?.data ?? file,
-    mode,
+    mode: searchMode,
     seed: meta?.seed ?? 0,
-    samples: sampling ? n : 1,
-    temperature: typeof meta?.config.temperature === 'number' ? meta.config.temperature : 0,
+    samples: sampling ? k : 1,
+    temperature: searchMode === 'greedy' ? 0 : (cfgNum('temperature') ?? 0),
     reward: meta?.reward ?? null,
     oracle: meta?.oracle ?? false,
-    metric: mode === 'self-consistency' ? `maj@${n}` : mode === 'best-of-n' ? `rm@${n}` : 'pass@1',
-    k: sampling ? n : 1,
+    metric: modeMetric(searchMode, k),
+    k,
     resumed: 0,
     wallSeconds: 0,
     totalWallSeconds: meta?.sessions.reduce((a, s) => a + s.wallSeconds, 0) ?? 0,
   });
 }
 
+export interface RoundReport {
+  round: number;
+  status: string;
+  /** Summaries of the round's held-out evals by mode (modes not evaluated are absent). */
+  summaries: Partial<Record<EvalModeName, EvalSummary>>;
+}
+
+export interface EvolveReport {
+  /** The run directory as given. */
+  run: string;
+  state: EvolveState;
+  rounds: RoundReport[];
+  /** Levels seen in any eval, in numeric order (rows of the per-level tables). */
+  levels: string[];
+  sftAblation: SftAblationInput | null;
+  rewardAblation: RewardAblationInput | null;
+  /** Things the reader should know: listed results that are missing, evals still running. */
+  notes: string[];
+}
+
+const byLevel = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/** Reads and validates the run directory (throws with file, line and field). */
 export function loadReport(run: string): EvolveReport {
   const statePath = join(run, EVOLVE_STATE_FILE);
   if (!existsSync(statePath)) throw new Error(`${statePath}: not found (is this an rstar evolve run directory?)`);
-  let state: EvolveState;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as EvolveState;
-  } catch (e) {
-    throw new Error(`${statePath}: invalid JSON: ${(e as Error).message}`);
-  }
-  if (state.format !== 'rstar-ts/evolve@1' || !Array.isArray(state.rounds)) throw new Error(`${statePath}: field "format": not an rstar evolve state (rstar-ts/evolve@1)`);
+  const state = readJson(statePath, stateSchema) as EvolveState;
   const levels = new Set<string>();
-  const rounds = state.rounds.map((r) => {
-    const summaries: RoundReport['summaries'] = {};
-    for (const mode of EVAL_MODES) {
-      const rel = r.eval[mode];
-      if (!rel || !existsSync(join(run, rel))) continue;
-      const s = summaryOf(join(run, rel));
-      if (s.n === 0) continue;
-      summaries[mode] = s;
-      s.perLevel.forEach((l) => levels.add(l.key));
-    }
-    return { round: r.round, summaries };
-  });
-  const readOpt = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
+  const notes: string[] = [];
+  const rounds = [...state.rounds]
+    .sort((a, b) => a.round - b.round)
+    .map((r): RoundReport => {
+      const summaries: RoundReport['summaries'] = {};
+      for (const mode of EVAL_MODES) {
+        const rel = r.eval[mode];
+        if (!rel) {
+          const pending = evalFile(run, r.round, mode);
+          if (existsSync(pending)) notes.push(`round ${r.round}: the ${EVAL_MODE_LABELS[mode]} eval is not finished (${readResults(pending).length} problems so far); not shown`);
+          continue;
+        }
+        const file = join(run, rel);
+        if (!existsSync(file)) {
+          notes.push(`round ${r.round}: ${rel} is listed in ${EVOLVE_STATE_FILE} but not found`);
+          continue;
+        }
+        const s = summarizeFile(file, mode);
+        if (s.n === 0) continue;
+        summaries[mode] = s;
+        for (const l of s.perLevel) levels.add(l.key);
+      }
+      return { round: r.round, status: r.status, summaries };
+    });
+  const optional = <T>(rel: string, schema: z.ZodType<T>): T | null => (existsSync(join(run, rel)) ? readJson(join(run, rel), schema) : null);
   return {
     run,
     state,
     rounds,
-    levels: [...levels].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
-    sftAblation: readOpt<SftDataAblation>(join(run, 'ablation', 'sft-data.json')),
-    rewardAblation: readOpt<RewardModelAblation>(join(run, 'ablation', 'reward-models.json')),
+    levels: [...levels].sort(byLevel),
+    sftAblation: optional(SFT_ABLATION_FILE, sftAblationSchema),
+    rewardAblation: optional(REWARD_ABLATION_FILE, rewardAblationSchema),
+    notes,
   };
 }
 
-const pct = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(1)}`);
+// ── Markdown ──────────────────────────────────────────────────────────────────────────────────────
 
-function levelAcc(s: EvalSummary | undefined, level: string): { acc: number; tokens: number } | null {
-  if (!s) return null;
-  if (level === 'all') return { acc: s.accuracy, tokens: s.tokensPerProblem };
-  const g = s.perLevel.find((l) => l.key === level);
-  return g ? { acc: g.accuracy, tokens: g.tokens / g.n } : null;
+/** Plot ids and their file names (next to the Markdown). */
+export const PLOTS = {
+  rounds: 'accuracy-per-round.svg',
+  levels: 'accuracy-per-level.svg',
+  tokens: 'accuracy-vs-tokens.svg',
+  coverage: 'coverage.svg',
+} as const;
+export type PlotId = keyof typeof PLOTS;
+
+const DASH = '—';
+const pct = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? DASH : (100 * x).toFixed(1));
+const int = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? DASH : String(Math.round(x)));
+const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+const table = (head: string[], rows: Array<Array<string | number>>) => [row(head), row(head.map(() => '---')), ...rows.map(row)];
+
+/** Column headers of the per-level tables, with the run's N. */
+export function modeLabel(mode: EvalModeName, n: number): string {
+  return EVAL_MODE_LABELS[mode].replace('@N', `@${n}`).replace('best-of-N', `best-of-${n}`);
 }
 
-const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+/** Accuracy and mean generated tokens per problem of one mode at one level ("all": every problem). */
+export function levelCell(s: EvalSummary | undefined, level: string): { accuracy: number; tokens: number } | null {
+  if (!s) return null;
+  if (level === 'all') return { accuracy: s.accuracy, tokens: s.tokensPerProblem };
+  const g = s.perLevel.find((l) => l.key === level);
+  return g ? { accuracy: g.accuracy, tokens: g.tokens / g.n } : null;
+}
 
-/** The Markdown report; `plots` are the SVG file names to link (relative to the Markdown file). */
-export function renderMarkdown(rep: EvolveReport, plots: Record<string, string>): string {
-  const s = rep.state;
-  const cfg = s.config as { rounds?: Array<{ guide: string; rollouts: number; unsolvedRollouts?: number[] }>; train?: string };
-  const L: string[] = [];
-  L.push('# Self-evolution report', '');
-  L.push(`- run: \`${rep.run}\` (started ${s.started}, updated ${s.updated})`);
-  L.push(`- command: \`${s.command}\``);
-  L.push(`- training problems: \`${cfg.train ?? '?'}\`; held-out test set: \`${s.testSet}\`; N = ${s.evalN} (self-consistency@N, best-of-N, MCTS rollouts)`);
-  L.push(`- rounds: ${(cfg.rounds ?? []).map((r, i) => `${i + 1}: ${r.guide}-guided MCTS × ${r.rollouts}${r.unsolvedRollouts?.length ? ` (+ ${r.unsolvedRollouts.join(', ')} on unsolved)` : ''}`).join('; ')}`);
-  L.push('');
-  L.push('## Headline series (the paper\'s three)', '');
-  L.push(row(['round', 'policy alone (greedy) %', 'PPM-guided MCTS %', 'training-set coverage %']));
-  L.push(row(['---', '---', '---', '---']));
-  for (const r of rep.rounds) {
-    const st = s.rounds[r.round];
-    const cov = st.coverage ? st.coverage.solved / st.coverage.total : null;
-    L.push(row([r.round, pct(r.summaries.greedy?.accuracy), pct(r.summaries.mcts?.accuracy), pct(cov)]));
+function configLines(config: Record<string, unknown>): string[] {
+  const scalar = (v: unknown) => (typeof v === 'string' ? `\`${v}\`` : Array.isArray(v) ? v.join(', ') : String(v));
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (k === 'rounds' && Array.isArray(v)) {
+      const rs = v as Array<{ guide?: string; rollouts?: number; unsolvedRollouts?: number[] }>;
+      out.push(
+        `  - rounds: ${rs.map((r, i) => `${i + 1}: ${r.guide}-guided MCTS × ${r.rollouts}${r.unsolvedRollouts?.length ? ` (+ ${r.unsolvedRollouts.join(', ')} on unsolved)` : ''}`).join('; ')}`,
+      );
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      out.push(`  - ${k}: ${Object.entries(v).map(([a, b]) => `${a} ${scalar(b)}`).join(', ')}`);
+    } else {
+      out.push(`  - ${k}: ${scalar(v)}`);
+    }
   }
-  if (plots.rounds) L.push('', `![accuracy per round](${plots.rounds})`);
-  if (plots.levels) L.push('', `![accuracy per round and level](${plots.levels})`);
-  if (plots.tokens) L.push('', `![accuracy against generated tokens](${plots.tokens})`);
-  if (plots.coverage) L.push('', `![training-set coverage](${plots.coverage})`);
-  L.push('', '## Held-out accuracy per round and level', '', 'Each cell: accuracy % (mean generated tokens per problem).', '');
+  return out;
+}
+
+/** The Markdown report. `plots`: ids of the plots that were written (linked by their PLOTS file names). */
+export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotId>; generated?: string } = {}): string {
+  const s = rep.state;
+  const plots = new Set(opts.plots ?? []);
+  const img = (id: PlotId, alt: string) => (plots.has(id) ? ['', `![${alt}](${PLOTS[id]})`] : []);
+  const roundState = (r: number) => s.rounds.find((x) => x.round === r);
+  const complete = s.rounds.filter((r) => r.status === 'complete').length;
+  const L: string[] = [];
+
+  L.push('# Self-evolution report', '');
+  L.push(`- command: \`${s.command}\``);
+  L.push(`- run: \`${rep.run}\`, started ${s.started}, updated ${s.updated}; ${complete} of ${s.rounds.length} rounds complete (round 0: the bootstrap)`);
+  L.push(`- held-out test set: \`${s.testSet}\`${rep.rounds[0]?.summaries.greedy ? ` (${rep.rounds[0].summaries.greedy.n} problems)` : ''}`);
+  L.push(`- N = ${s.evalN}: samples of self-consistency and best-of-N, rollouts of PPM-guided MCTS`);
+  L.push(`- report generated: ${opts.generated ?? new Date().toISOString()}`);
+  L.push('- config:', ...configLines(s.config));
+  if (rep.notes.length) L.push('', '> Notes:', ...rep.notes.map((n) => `> - ${n}`));
+
+  L.push('', "## Headline series (the paper's three)", '');
+  L.push(
+    ...table(
+      ['round', 'policy alone (greedy) %', 'PPM-guided MCTS %', 'training-set coverage %'],
+      rep.rounds.map((r) => {
+        const cov = roundState(r.round)?.coverage;
+        return [r.round, pct(r.summaries.greedy?.accuracy), pct(r.summaries.mcts?.accuracy), cov ? pct(cov.solved / cov.total) : DASH];
+      }),
+    ),
+  );
+  L.push(...img('rounds', 'held-out accuracy per round'), ...img('levels', 'held-out accuracy per round and level'), ...img('coverage', 'training-set coverage per round'));
+
+  L.push('', '## Held-out accuracy per round and level', '', 'Each cell: accuracy % (mean generated tokens per problem); — where a mode was not evaluated.');
   for (const r of rep.rounds) {
-    const modes = EVAL_MODES.filter((m) => r.summaries[m]);
-    if (modes.length === 0) continue;
-    L.push(`### Round ${r.round}${r.round === 0 ? ' (bootstrap)' : ''}`, '');
-    L.push(row(['level', ...EVAL_MODES.map((m) => EVAL_MODE_LABELS[m])]));
-    L.push(row(['---', ...EVAL_MODES.map(() => '---')]));
-    for (const level of [...rep.levels, 'all']) {
-      L.push(
-        row([
+    const st = roundState(r.round)!;
+    L.push('', `### Round ${r.round}${r.round === 0 ? ' (bootstrap)' : ''}`, '');
+    L.push(`Policy \`${st.policy}\`${st.ppm ? `, PPM \`${st.ppm}\`` : ''}; status ${st.status}.`, '');
+    if (EVAL_MODES.every((m) => !r.summaries[m])) {
+      L.push('Not evaluated yet.');
+      continue;
+    }
+    L.push(
+      ...table(
+        ['level', ...EVAL_MODES.map((m) => modeLabel(m, s.evalN))],
+        [...rep.levels, 'all'].map((level) => [
           level,
           ...EVAL_MODES.map((m) => {
-            const a = levelAcc(r.summaries[m], level);
-            return a ? `${pct(a.acc)} (${Math.round(a.tokens)})` : '—';
+            const c = levelCell(r.summaries[m], level);
+            return c ? `${pct(c.accuracy)} (${int(c.tokens)})` : DASH;
           }),
         ]),
-      );
-    }
-    L.push('');
-  }
-  L.push('## Rounds: synthesis and training', '');
-  L.push(row(['round', 'synthesis', 'problems searched', 'solved', 'tokens', 'coverage', 'SFT examples', 'PPM pairs', 'PPM held-out pair acc %', 'wall s (synth / policy / PPM / eval)']));
-  L.push(row(Array(10).fill('---')));
-  for (const st of s.rounds) {
-    const w = st.wallSeconds;
-    const cov = st.coverage ? `${st.coverage.solved}/${st.coverage.total} (${Object.entries(st.coverage.perLevel).map(([l, v]) => `L${l} ${v.solved}/${v.n}`).join(', ')})` : '—';
-    L.push(
-      row([
-        st.round,
-        st.synth ? `${st.synth.guide} × ${st.synth.rollouts}` : '—',
-        st.synth?.problems ?? '—',
-        st.synth?.solved ?? '—',
-        st.synth?.tokens ?? '—',
-        cov,
-        st.sftExamples ?? '—',
-        st.ppmPairs ?? '—',
-        pct(st.ppmPairAccuracy),
-        ['synth', 'train-policy', 'train-ppm', 'eval'].map((k) => (w[k] === undefined ? '—' : Math.round(w[k]))).join(' / '),
-      ]),
+      ),
     );
   }
+  if (plots.has('tokens')) {
+    L.push('', '## Accuracy against generated tokens', '', 'A point per round and mode (labelled with its round); dashed: the k-sample curves of the sampling modes (maj@k, rm@k, pass@k over the first k samples), each from the last round that has it.');
+    L.push(...img('tokens', 'accuracy against mean generated tokens per problem'));
+  }
+
+  L.push('', '## Synthesis', '');
+  L.push(
+    ...table(
+      ['round', 'guide', 'rollouts', 'problems searched', 'solved', 'tokens', 'wall s', 'coverage', 'coverage per level'],
+      s.rounds
+        .filter((st) => st.synth || st.coverage)
+        .map((st) => [
+          st.round,
+          st.synth?.guide ?? DASH,
+          st.synth?.rollouts ?? DASH,
+          st.synth?.problems ?? DASH,
+          st.synth?.solved ?? DASH,
+          st.synth?.tokens ?? DASH,
+          int(st.synth?.wallSeconds),
+          st.coverage ? `${st.coverage.solved}/${st.coverage.total} (${pct(st.coverage.solved / st.coverage.total)}%)` : DASH,
+          st.coverage
+            ? Object.entries(st.coverage.perLevel)
+                .sort(([a], [b]) => byLevel(a, b))
+                .map(([l, v]) => `L${l} ${v.solved}/${v.n}`)
+                .join(', ')
+            : DASH,
+        ]),
+    ),
+  );
+
+  const stages = ['synth', 'train-policy', 'train-ppm', 'eval'];
+  for (const st of s.rounds) for (const k of Object.keys(st.wallSeconds)) if (!stages.includes(k)) stages.push(k);
+  L.push('', '## Training and wall time', '');
+  L.push(
+    ...table(
+      ['round', 'status', 'SFT examples', 'PPM pairs', 'PPM held-out pair acc %', ...stages.map((k) => `${k} s`), 'total s'],
+      s.rounds.map((st) => [
+        st.round,
+        st.status,
+        st.sftExamples ?? DASH,
+        st.ppmPairs ?? DASH,
+        pct(st.ppmPairAccuracy),
+        ...stages.map((k) => int(st.wallSeconds[k])),
+        int(Object.values(st.wallSeconds).reduce((a, b) => a + b, 0)),
+      ]),
+    ),
+  );
   const total = s.rounds.reduce((a, st) => a + Object.values(st.wallSeconds).reduce((x, y) => x + y, 0), 0);
-  const noEval = s.rounds.reduce((a, st) => a + Object.entries(st.wallSeconds).filter(([k]) => k !== 'eval').reduce((x, [, y]) => x + y, 0), 0);
-  L.push('', `Wall time: ${(total / 60).toFixed(1)} min in all, ${(noEval / 60).toFixed(1)} min without the held-out evaluations.`, '');
+  const evalTotal = s.rounds.reduce((a, st) => a + (st.wallSeconds.eval ?? 0), 0);
+  L.push('', `Wall time: ${(total / 60).toFixed(1)} min in all, ${((total - evalTotal) / 60).toFixed(1)} min without the held-out evaluations.`);
+
   if (rep.sftAblation) {
     const a = rep.sftAblation;
-    L.push(`## SFT-data ablation (round ${a.round} data, ${a.samplesPerProblem} self-samples per problem)`, '', 'Greedy accuracy % of the policy fine-tuned from the same base on each kind of data.', '');
-    L.push(row(['data', 'examples', ...rep.levels.map((l) => `L${l}`), 'all']));
-    L.push(row(['---', '---', ...rep.levels.map(() => '---'), '---']));
-    for (const r of a.rows) L.push(row([r.data, r.examples, ...rep.levels.map((l) => pct(r.perLevel[l])), pct(r.all)]));
-    L.push('');
+    const levels = [...new Set(a.rows.flatMap((r) => Object.keys(r.perLevel)))].sort(byLevel);
+    const what = [a.round !== undefined ? `round ${a.round} data` : null, a.samplesPerProblem !== undefined ? `${a.samplesPerProblem} self-samples per problem` : null].filter(Boolean);
+    L.push('', `## SFT-data ablation${what.length ? ` (${what.join(', ')})` : ''}`, '', 'Greedy held-out accuracy % of the policy fine-tuned from the same base on each kind of data.', '');
+    L.push(...table(['data', 'examples', ...levels.map((l) => `L${l}`), 'all'], a.rows.map((r) => [r.data, r.examples, ...levels.map((l) => pct(r.perLevel[l])), pct(r.all)])));
   }
   if (rep.rewardAblation) {
     const a = rep.rewardAblation;
-    L.push(`## Reward-model ablation (round ${a.round} policy and trees, N = ${a.n})`, '');
-    L.push(row(['reward model', 'held-out pair acc %', ...rep.levels.map((l) => `best-of-N L${l}`), 'best-of-N all', ...rep.levels.map((l) => `MCTS L${l}`), 'MCTS all']));
-    L.push(row(Array(4 + 2 * rep.levels.length).fill('---')));
-    for (const r of a.rows) {
-      L.push(row([r.model, pct(r.pairAccuracy), ...rep.levels.map((l) => pct(r.bestOfN?.[l])), pct(r.bestOfN?.all), ...rep.levels.map((l) => pct(r.mcts?.[l])), pct(r.mcts?.all)]));
-    }
-    L.push('');
+    const levels = [...new Set(a.rows.flatMap((r) => [...Object.keys(r.bestOfN ?? {}), ...Object.keys(r.mcts ?? {})]))].filter((l) => l !== 'all').sort(byLevel);
+    const hasMcts = a.rows.some((r) => r.mcts);
+    L.push('', `## Reward-model ablation (${a.round !== undefined ? `round ${a.round} policy and trees, ` : ''}N = ${a.n})`, '');
+    L.push('Held-out accuracy % with each reward model choosing among N samples (best-of-N)' + (hasMcts ? ' and guiding MCTS.' : '.'), '');
+    const head = ['reward model', 'held-out pair acc %', ...levels.map((l) => `best-of-N L${l}`), 'best-of-N all'];
+    if (hasMcts) head.push(...levels.map((l) => `MCTS L${l}`), 'MCTS all');
+    L.push(
+      ...table(
+        head,
+        a.rows.map((r) => {
+          const cells = [r.model, pct(r.pairAccuracy), ...[...levels, 'all'].map((l) => pct(r.bestOfN?.[l]))];
+          if (hasMcts) cells.push(...[...levels, 'all'].map((l) => pct(r.mcts?.[l])));
+          return cells;
+        }),
+      ),
+    );
   }
   return L.join('\n') + '\n';
 }
 
-/** The plots: accuracy per round (per mode; per level for greedy and MCTS), accuracy vs tokens, coverage. */
-export async function renderPlots(rep: EvolveReport): Promise<Record<string, string>> {
-  const perRound: Point[] = [];
-  const perLevel: Point[] = [];
-  const tokens: Point[] = [];
+// ── plots ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** The plots' SVG documents by id (a plot without data is left out). */
+export async function renderPlots(rep: EvolveReport): Promise<Partial<Record<PlotId, string>>> {
+  const n = rep.state.evalN;
+  const order = EVAL_MODES.map((m) => modeLabel(m, n));
+  const perRound: RoundPoint[] = [];
+  const perLevel: RoundPoint[] = [];
+  const tokens: TokenPoint[] = [];
   for (const r of rep.rounds) {
     for (const m of EVAL_MODES) {
       const s = r.summaries[m];
       if (!s) continue;
-      perRound.push({ x: r.round, y: 100 * s.accuracy, series: EVAL_MODE_LABELS[m], label: `round ${r.round}` });
-      tokens.push({ x: Math.max(1, s.tokensPerProblem), y: 100 * s.accuracy, series: EVAL_MODE_LABELS[m], label: `round ${r.round}` });
-      if (m === 'greedy' || m === 'mcts') for (const l of s.perLevel) perLevel.push({ x: r.round, y: 100 * l.accuracy, series: `${m} L${l.key}`, label: `round ${r.round}` });
-      if (m === 'sc') {
-        for (const p of s.accuracyVsTokens.filter((q) => q.metric.startsWith('maj@'))) {
-          tokens.push({ x: Math.max(1, p.tokensPerProblem), y: 100 * p.accuracy, series: `self-consistency maj@k (round ${r.round})`, label: p.metric });
-        }
-      }
+      const series = modeLabel(m, n);
+      perRound.push({ round: r.round, series, accuracy: 100 * s.accuracy });
+      tokens.push({ round: r.round, series, tokens: Math.max(1, s.tokensPerProblem), accuracy: 100 * s.accuracy });
+      for (const l of s.perLevel) perLevel.push({ round: r.round, series, level: l.key, accuracy: 100 * l.accuracy });
     }
   }
-  const coverage: Point[] = rep.state.rounds
-    .filter((st) => st.coverage)
-    .flatMap((st) => [
-      { x: st.round, y: (100 * st.coverage!.solved) / st.coverage!.total, series: 'all', label: `round ${st.round}` },
-      ...Object.entries(st.coverage!.perLevel).map(([l, v]) => ({ x: st.round, y: (100 * v.solved) / v.n, series: `L${l}`, label: `round ${st.round}` })),
-    ]);
-  const out: Record<string, string> = {};
-  if (perRound.length) out.rounds = await chartSvg({ title: 'Held-out accuracy per round', points: perRound, x: 'round', y: 'accuracy %', mark: 'line', yDomain: [0, 100] });
-  if (perLevel.length) out.levels = await chartSvg({ title: 'Greedy and PPM-guided MCTS per level', points: perLevel, x: 'round', y: 'accuracy %', mark: 'line', yDomain: [0, 100] });
-  if (tokens.length) out.tokens = await chartSvg({ title: 'Accuracy against generated tokens per problem', points: tokens, x: 'generated tokens per problem (log)', y: 'accuracy %', mark: 'point', xScale: 'log', yDomain: [0, 100] });
-  if (coverage.length) out.coverage = await chartSvg({ title: 'Training-set coverage per round', points: coverage, x: 'round', y: 'problems with a verified solution %', mark: 'line', yDomain: [0, 100] });
+  // The k-sample curves (maj@k, rm@k, pass@k), each from the last round that has it.
+  const curves: CurvePoint[] = [];
+  const curve = (modes: EvalModeName[], prefix: string, name: string) => {
+    for (const r of [...rep.rounds].reverse()) {
+      for (const m of modes) {
+        const pts = (r.summaries[m]?.accuracyVsTokens ?? []).filter((p) => p.metric.startsWith(prefix));
+        if (pts.length < 2) continue;
+        for (const p of pts) curves.push({ series: `${name} (round ${r.round})`, k: p.k, tokens: Math.max(1, p.tokensPerProblem), accuracy: 100 * p.accuracy });
+        return;
+      }
+    }
+  };
+  curve(['sc'], 'maj@', 'self-consistency maj@k');
+  curve(['bon'], 'rm@', 'best-of-N rm@k');
+  curve(['sc', 'bon'], 'pass@', 'pass@k (oracle)');
+  const coverage: RoundPoint[] = rep.state.rounds.flatMap((st) =>
+    st.coverage
+      ? [
+          { round: st.round, series: 'all levels', accuracy: (100 * st.coverage.solved) / st.coverage.total },
+          ...Object.entries(st.coverage.perLevel).map(([l, v]) => ({ round: st.round, series: `level ${l}`, accuracy: (100 * v.solved) / v.n })),
+        ]
+      : [],
+  );
+  const coverageOrder = ['all levels', ...[...new Set(coverage.map((p) => p.series))].filter((x) => x !== 'all levels').sort(byLevel)];
+  const out: Partial<Record<PlotId, string>> = {};
+  if (perRound.length) out.rounds = await renderSvg(perRoundSpec({ title: 'Held-out accuracy per round', y: 'accuracy %', points: perRound, order }));
+  if (perLevel.length) out.levels = await renderSvg(perLevelSpec({ title: 'Held-out accuracy per round, by level', y: 'accuracy %', points: perLevel, order, levels: rep.levels }));
+  if (tokens.length) out.tokens = await renderSvg(tokensSpec({ title: 'Accuracy against generated tokens per problem', points: tokens, curves, order }));
+  if (coverage.length) out.coverage = await renderSvg(perRoundSpec({ title: 'Training-set coverage per round', y: 'problems with a verified solution %', points: coverage, order: coverageOrder }));
   return out;
 }
 
+// ── files ─────────────────────────────────────────────────────────────────────────────────────────
+
 function atomicWrite(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
-/** Writes OUT/README.md and OUT/*.svg for the run; returns the written paths. */
-export async function writeReport(run: string, outDir: string): Promise<string[]> {
+export interface WrittenReport {
+  /** OUT/README.md */
+  markdown: string;
+  /** The SVG files written next to it. */
+  plots: string[];
+  report: EvolveReport;
+}
+
+/** Writes OUT/README.md and its SVG plots for the run directory `run`. */
+export async function writeReport(run: string, outDir: string, opts: { generated?: string } = {}): Promise<WrittenReport> {
   const rep = loadReport(run);
-  mkdirSync(outDir, { recursive: true });
   const svgs = await renderPlots(rep);
-  const names: Record<string, string> = {};
-  const written: string[] = [];
-  for (const [k, svg] of Object.entries(svgs)) {
-    names[k] = `${k}.svg`;
-    atomicWrite(join(outDir, names[k]), svg);
-    written.push(join(outDir, names[k]));
+  mkdirSync(outDir, { recursive: true });
+  const plots: string[] = [];
+  for (const [id, svg] of Object.entries(svgs) as Array<[PlotId, string]>) {
+    const p = join(outDir, PLOTS[id]);
+    atomicWrite(p, svg);
+    plots.push(p);
   }
-  atomicWrite(join(outDir, 'README.md'), renderMarkdown(rep, names));
-  written.unshift(join(outDir, 'README.md'));
-  return written;
+  const markdown = join(outDir, 'README.md');
+  atomicWrite(markdown, renderMarkdown(rep, { plots: Object.keys(svgs) as PlotId[], generated: opts.generated }));
+  return { markdown, plots, report: rep };
 }
