@@ -70,6 +70,10 @@ test('sampleCurves: maj, pass, rm and tokens on the k ladder', () => {
   assert.deepEqual(c.pass.map((x) => +x.toFixed(12)), [0.5, +(5 / 6).toFixed(12), 1]);
   assert.deepEqual(c.rm, [false, true, true]);
   assert.deepEqual(c.tokens, [3, 7, 18]);
+  // Best-of-N where no sample has an answer (none scored): rm@k is still recorded, as wrong.
+  const none = [S(null, false, 3), S(null, false, 4)];
+  assert.equal(sampleCurves(none, eq).rm, undefined);
+  assert.deepEqual(sampleCurves(none, eq, true).rm, [false, false]);
 });
 
 test('curriculum specs: levels, ranges, defaults, and errors that name the field', async () => {

@@ -82,7 +82,12 @@ export interface SampleCurves {
   tokens: number[];
 }
 
-export function sampleCurves(samples: Sample[], equal: (a: string, b: string) => boolean): SampleCurves {
+/**
+ * `scored`: the samples were ranked by a reward model (best-of-N). Then rm@k is always recorded, so a
+ * problem whose samples all lack an answer (none scored) counts as wrong instead of dropping the rm
+ * curve for the whole run.
+ */
+export function sampleCurves(samples: Sample[], equal: (a: string, b: string) => boolean, scored = false): SampleCurves {
   const ks = kLadder(samples.length);
   const c: SampleCurves = {
     k: ks,
@@ -90,6 +95,6 @@ export function sampleCurves(samples: Sample[], equal: (a: string, b: string) =>
     pass: ks.map((k) => passAtK(samples, k)),
     tokens: ks.map((k) => tokensAtK(samples, k)),
   };
-  if (samples.some((s) => s.score !== undefined)) c.rm = ks.map((k) => rmAtK(samples, k));
+  if (scored || samples.some((s) => s.score !== undefined)) c.rm = ks.map((k) => rmAtK(samples, k));
   return c;
 }

@@ -85,7 +85,7 @@ export function toResult(p: EvalProblem, res: SolveResult, deps: SearchDeps, mod
       return s;
     });
     r.samples = samples;
-    if ((SAMPLING_MODES as readonly string[]).includes(mode) && samples.length > 0) r.curves = sampleCurves(samples, (a, b) => deps.judge.equal(a, b));
+    if ((SAMPLING_MODES as readonly string[]).includes(mode) && samples.length > 0) r.curves = sampleCurves(samples, (a, b) => deps.judge.equal(a, b), mode === 'best-of-n');
   }
   if (res.totals?.stopReason) r.stopReason = String(res.totals.stopReason);
   return r;
