@@ -90,7 +90,7 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     if (dir && !process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('pairwise: loss decreases, held-out pair accuracy > 0.9, and the bundle holds policy + PPM', { timeout: 120_000 }, async () => {
+  test('pairwise: loss decreases, held-out pair accuracy > 0.9, and the bundle holds policy + PPM', { timeout: 600_000 }, async () => {
     const out = join(dir, 'ppm');
     const events: TrainerEvent[] = [];
     const manifest = await trainRewardBundle({
@@ -130,7 +130,7 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.ok(scores.every((s) => s >= -1 && s <= 1));
   });
 
-  test('orm and qreg: losses decrease; pair accuracy on the same held-out problems as pairwise', { timeout: 120_000 }, async () => {
+  test('orm and qreg: losses decrease; pair accuracy on the same held-out problems as pairwise', { timeout: 600_000 }, async () => {
     const pairs = makePairs(40, 8, 11);
     // orm through the bundle builder: --pairs gives the held-out problems (the same as the pairwise run's).
     const ormData = join(dir, 'orm.jsonl');
@@ -175,9 +175,9 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.ok(existsSync(join(dir, 'qreg', 'checkpoint.pt')) && existsSync(join(dir, 'qreg', 'train_metrics.json')));
   });
 
-  test('rstar train ppm: CLI end to end, and bad input names the file, line and field', { timeout: 120_000 }, async () => {
+  test('rstar train ppm: CLI end to end, and bad input names the file, line and field', { timeout: 600_000 }, async () => {
     const out = join(dir, 'cli');
-    const r = rstar(['train', 'ppm', '--pairs', pairsFile, '--policy', policy, '--out', out, '--max-steps', '3', '--batch-size', '8', '--threads', '1'], { timeoutMs: 110_000 });
+    const r = rstar(['train', 'ppm', '--pairs', pairsFile, '--policy', policy, '--out', out, '--max-steps', '3', '--batch-size', '8', '--threads', '1'], { timeoutMs: 500_000 });
     lap('cli');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /held-out pair accuracy: \d+\.\d%/);
