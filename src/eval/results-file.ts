@@ -4,7 +4,8 @@
  * checks the sidecar against the current run, drops a torn last line left by a crash (truncating the
  * file to its last complete record, so nothing is ever duplicated), and appends.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { atomicWriteJson } from '../util/files.js';
 import { z } from 'zod';
 import type { ProblemResult } from './types.js';
 
@@ -33,10 +34,7 @@ export function metaPath(out: string): string {
 }
 
 export function writeMeta(out: string, meta: EvalMeta): void {
-  const p = metaPath(out);
-  const tmp = `${p}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(meta, null, 2) + '\n');
-  renameSync(tmp, p);
+  atomicWriteJson(metaPath(out), meta);
 }
 
 export function readMeta(out: string): EvalMeta {

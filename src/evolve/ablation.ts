@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRuntime } from '../cli/runtime.js';
 import { loadDataset, type EvalProblem } from '../eval/datasets.js';
@@ -14,9 +14,10 @@ import { readRun, type SynthRecord } from '../synth/synth-run.js';
 import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import { hashSeed } from '../util/rng.js';
-import type { EvolveConfig } from './config.js';
+import { policySftSettings, type EvolveConfig } from './config.js';
 import { EVOLVE_STATE_FILE, roundDir, type EvolveState } from './layout.js';
 import type { EvolveHooks } from './evolve.js';
+import { atomicWrite } from '../util/files.js';
 
 /** OUT/ablation/sft-data.json (rendered by `rstar report`). */
 export interface SftDataAblation {
@@ -30,11 +31,6 @@ export interface RewardModelAblation {
   round: number;
   n: number;
   rows: Array<{ model: string; pairAccuracy: number | null; bestOfN: Record<string, number> | null; mcts: Record<string, number> | null }>;
-}
-
-function atomicWrite(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
 }
 
 function readState(out: string): { state: EvolveState; cfg: EvolveConfig } {
@@ -152,16 +148,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
       await trainPolicyBundle({
         data: v.file,
         out: bundle,
-        preset: 'small',
-        init: base,
-        vocabSize: 1024,
-        epochs: cfg.policy.epochs,
-        batchSize: cfg.policy.batchSize,
-        lr: cfg.policy.lr,
-        device: cfg.policy.device,
-        seed: cfg.seed + opts.round,
-        maxMinutes: cfg.policy.maxMinutes,
-        valFraction: 0.02,
+        ...policySftSettings(cfg, base, cfg.seed + opts.round),
         command: `rstar ablate sft-data --run ${out} --round ${opts.round}`,
         onEvent: h.onTrainerEvent,
         onLog: (l) => h.log(`ablation train: ${l}`),

@@ -114,3 +114,19 @@ export function loadEvolveConfig(path: string): EvolveConfig {
   if (cfg.rounds[0].guide === 'ppm') throw new Error(`${path}: field "rounds.0.guide": the first round has no PPM yet; use terminal`);
   return cfg;
 }
+
+/** The policy SFT settings every round (and the SFT-data ablation) shares: the same base, preset and schedule. */
+export function policySftSettings(cfg: EvolveConfig, base: string, seed: number) {
+  return {
+    preset: 'small',
+    init: base,
+    vocabSize: 1024,
+    epochs: cfg.policy.epochs,
+    batchSize: cfg.policy.batchSize,
+    lr: cfg.policy.lr,
+    device: cfg.policy.device,
+    seed,
+    maxMinutes: cfg.policy.maxMinutes,
+    valFraction: 0.02,
+  } as const;
+}

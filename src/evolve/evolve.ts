@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { openRuntime, type Runtime } from '../cli/runtime.js';
 import { loadDataset, datasetHash, type EvalProblem } from '../eval/datasets.js';
@@ -12,8 +12,9 @@ import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import type { TrainerEvent } from '../train/trainer-process.js';
 import { hashSeed } from '../util/rng.js';
-import type { EvolveConfig } from './config.js';
+import { policySftSettings, type EvolveConfig } from './config.js';
 import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
+import { atomicWrite } from '../util/files.js';
 
 export interface EvolveHooks {
   log(line: string): void;
@@ -30,11 +31,6 @@ export interface EvolveOptions {
   /** Skip the per-round held-out evaluations. */
   noEval?: boolean;
   signal?: AbortSignal;
-}
-
-function atomicWrite(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -235,16 +231,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
           trainPolicyBundle({
             data: sftPath,
             out: round.policy,
-            preset: 'small',
-            init: base,
-            vocabSize: 1024,
-            epochs: cfg.policy.epochs,
-            batchSize: cfg.policy.batchSize,
-            lr: cfg.policy.lr,
-            device: cfg.policy.device,
-            seed: cfg.seed + r,
-            maxMinutes: cfg.policy.maxMinutes,
-            valFraction: 0.02,
+            ...policySftSettings(cfg, base, cfg.seed + r),
             command: `${o.command} (round ${r} policy)`,
             onEvent: h.onTrainerEvent,
             onLog: (l) => h.log(`round ${r} train policy: ${l}`),

@@ -4,7 +4,7 @@
  * it as Markdown with vega-lite SVG plots (./plots.ts). Loading validates every input and names the
  * file, line and field of what is wrong; rendering is pure.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SAMPLING_MODES, modeMetric } from '../eval/modes.js';
@@ -15,6 +15,7 @@ import type { SearchMode } from '../search/types.js';
 import type { RewardModelAblation, SftDataAblation } from './ablation.js';
 import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalModeName, type EvolveState } from './layout.js';
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
+import { atomicWrite } from '../util/files.js';
 
 /**
  * The ablation files the report renders, written by `rstar ablate` (src/evolve/ablation.ts, which
@@ -451,12 +452,6 @@ export async function renderPlots(rep: EvolveReport): Promise<Partial<Record<Plo
 }
 
 // ── files ─────────────────────────────────────────────────────────────────────────────────────────
-
-function atomicWrite(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 export interface WrittenReport {
   /** OUT/README.md */

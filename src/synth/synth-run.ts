@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Problem } from '../data/problems.js';
 import { runSearches } from '../search/scheduler.js';
@@ -7,6 +6,8 @@ import type { SearchConfig, SearchDeps } from '../search/types.js';
 import type { TreeJSON } from '../search/tree.js';
 import { ShardStore } from './shard-store.js';
 import { solveRate, tierOf, type Tier } from './tiers.js';
+import { atomicWriteJson, sha256File } from '../util/files.js';
+export { sha256File };
 
 /** One finished problem of a synthesis run: its verdict, its tier and its whole search tree. */
 export interface SynthRecord {
@@ -65,15 +66,6 @@ export interface SynthProgress {
   solved: number;
   tokens: number;
   perLevel: Record<string, { n: number; solved: number }>;
-}
-
-function atomicWriteJson(path: string, value: unknown): void {
-  writeFileSync(path + '.tmp', JSON.stringify(value, null, 2) + '\n');
-  renameSync(path + '.tmp', path);
-}
-
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 /** The settings that must match for a run directory to be resumed (same problems, same trees). */

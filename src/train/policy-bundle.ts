@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, renameSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { BpeTokenizer, trainBpe } from '../models/tokenizer/bpe.js';
 import { SPECIAL_TOKENS, EOS, PAD } from '../steps/protocol.js';
 import type { Manifest } from '../models/bundle.js';
@@ -10,6 +8,7 @@ import { loadSftRecords, type SftRecord } from './sft-data.js';
 import { PRESETS, type ModelShape } from './presets.js';
 import { runTrainer, type TrainerEvent } from './trainer-process.js';
 import { Rng } from '../util/rng.js';
+import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 
 export interface TrainPolicyOptions {
   data: string;
@@ -36,23 +35,6 @@ export interface TrainPolicyOptions {
   fromCheckpoint?: string;
   onEvent?: (e: TrainerEvent) => void;
   onLog?: (line: string) => void;
-}
-
-function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
-}
-
-function atomicWrite(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
 }
 
 function questionsFrom(path: string): string[] {

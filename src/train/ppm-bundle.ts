@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { loadBundle, manifestSchema, type Manifest } from '../models/bundle.js';
 import { rewardTokenIds } from '../models/onnx/reward.js';
 import { readPairs, type PpmPair } from '../ppm/pairs.js';
 import { readRewardExamples, type RewardExample } from '../ppm/reward-data.js';
 import { runExport, runRewardTrain, type RewardMetrics, type RewardObjective, type TrainerEvent } from './trainer-process.js';
+import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 
 /** Bad input data (a file, line and field are in the message), as opposed to a failed training run. */
 export class RewardDataError extends Error {}
@@ -46,23 +46,6 @@ export interface TrainRewardBundleOptions {
   /** The trainer's stderr (default: this process's stderr). */
   onStderr?: (line: string) => void;
   signal?: AbortSignal;
-}
-
-function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
-}
-
-function atomicWrite(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
 }
 
 /** A uniform number in [0, 1) from (seed, key): the same key lands on the same side for every objective. */

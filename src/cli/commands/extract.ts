@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { writeFileSync, renameSync } from 'node:fs';
+import { atomicWrite } from '../../util/files.js';
 import { readRun, type SynthRecord } from '../../synth/synth-run.js';
 import { extractSft } from '../../synth/extract-sft.js';
 import { extractPairs } from '../../ppm/pairs.js';
@@ -52,8 +52,7 @@ export function registerExtract(program: Command): void {
         throw new UserError((e as Error).message);
       }
       const examples = extractSft(records, o.perProblem);
-      writeFileSync(o.out + '.tmp', examples.map((e) => JSON.stringify(e)).join('\n') + (examples.length ? '\n' : ''));
-      renameSync(o.out + '.tmp', o.out);
+      atomicWrite(o.out, examples.map((e) => JSON.stringify(e)).join('\n') + (examples.length ? '\n' : ''));
       const problems = new Set(examples.map((e) => e.problem_id)).size;
       const summary = { run: o.run, out: o.out, examples: examples.length, problems, runProblems: records.length };
       process.stdout.write((o.json ? JSON.stringify(summary) : `wrote ${examples.length} trajectories for ${problems}/${records.length} problems to ${o.out}`) + '\n');
