@@ -1,10 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { REPO_ROOT } from './helpers/paths.js';
+import { startServe as startServeProcess } from './helpers/serve.js';
 import { DEFAULT_BUNDLE } from './helpers/cli.js';
 import { loadBundle } from '../src/models/bundle.js';
 import { OnnxPolicy } from '../src/models/onnx/engine.js';
@@ -15,22 +14,7 @@ import { generateProblems } from '../src/data/curriculum/index.js';
 
 const MODEL = 'rstar-test';
 
-/** Starts a real `rstar serve` process on a free loopback port. */
-async function startServe(args: string[] = []): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'rstar.js'), 'serve', '--port', '0', '--json', '--model-name', MODEL, '--threads', '1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve(JSON.parse(line).url);
-    });
-    proc.once('exit', (c) => reject(new Error(`rstar serve exited ${c}: ${err}`)));
-  });
-  return { proc, url, stderr: () => err };
-}
+const startServe = (args: string[] = []) => startServeProcess(MODEL, args);
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readRun } from '../src/synth/synth-run.js';
-import { REPO_ROOT } from './helpers/paths.js';
+import { startServe as startServeProcess } from './helpers/serve.js';
 import { rstar } from './helpers/cli.js';
 import { RstarServer } from '../src/serve/server.js';
 import type { Completion, GenerateRequest, Policy } from '../src/models/types.js';
@@ -15,21 +15,7 @@ import { CHAT_TEMPLATES, ChatTemplate, loadJinja, promptTemplate, renderBuiltin,
 import { formatPrompt } from '../src/steps/protocol.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 
-async function startServe(args: string[] = []): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'rstar.js'), 'serve', '--port', '0', '--json', '--model-name', 'm', '--threads', '1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve(JSON.parse(line).url);
-    });
-    proc.once('exit', (c) => reject(new Error(`rstar serve exited ${c}: ${err}`)));
-  });
-  return { proc, url, stderr: () => err };
-}
+const startServe = (args: string[] = []) => startServeProcess('m', args);
 const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 /** A policy that takes `ms` per call and records its batch sizes. */
@@ -114,7 +100,7 @@ test('oversized bodies are rejected with 413 (declared or streamed)', async () =
   await s.close();
 });
 
-test('continuous batching: concurrent requests share engine calls, each gets its own answers', async () => {
+test('request batching: concurrent requests share engine calls, each gets its own answers', async () => {
   const policy = new SlowPolicy(40);
   const s = new RstarServer({ policy, modelName: 'm' });
   const url = await s.listen(0);

@@ -1,4 +1,5 @@
 import type { Completion, GenerateRequest, Policy } from '../models/types.js';
+import { MicroBatcher } from '../search/micro-batcher.js';
 
 export interface BatcherStats {
   batches: number;
@@ -7,70 +8,41 @@ export interface BatcherStats {
   maxBatchSequences: number;
 }
 
+const rows = (reqs: GenerateRequest[]): number => reqs.reduce((a, r) => a + r.n, 0);
+
 /**
  * Batches the generation work of concurrent HTTP requests onto one engine: whatever arrived while the
  * engine was busy goes out together in its next call (up to maxSequences rows), so the engine's batch
- * grows with the load instead of serving requests one by one.
+ * grows with the load instead of serving requests one by one. One HTTP request is one item.
  */
 export class RequestBatcher {
-  readonly stats: BatcherStats = { batches: 0, sequences: 0, requests: 0, maxBatchSequences: 0 };
-  private pending: Array<{ reqs: GenerateRequest[]; resolve: (c: Completion[][]) => void; reject: (e: unknown) => void }> = [];
-  private running = false;
-  private scheduled = false;
+  private readonly batcher: MicroBatcher<GenerateRequest[], Completion[][]>;
+  private requests = 0;
 
-  constructor(
-    private readonly policy: Policy,
-    private readonly maxSequences = 256,
-  ) {}
+  constructor(policy: Policy, maxSequences = 256) {
+    this.batcher = new MicroBatcher(
+      async (items) => {
+        this.requests += items.length;
+        const out = await policy.generate(items.flat());
+        let k = 0;
+        return items.map((reqs) => out.slice(k, (k += reqs.length)));
+      },
+      rows,
+      maxSequences,
+    );
+  }
 
-  get busy(): boolean {
-    return this.running || this.pending.length > 0;
+  get stats(): BatcherStats {
+    const sizes = this.batcher.batchSizes;
+    return {
+      batches: sizes.length,
+      sequences: sizes.reduce((a, b) => a + b, 0),
+      requests: this.requests,
+      maxBatchSequences: sizes.reduce((a, b) => Math.max(a, b), 0),
+    };
   }
 
   submit(reqs: GenerateRequest[]): Promise<Completion[][]> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ reqs, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.running || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.running || this.pending.length === 0) return;
-    this.running = true;
-    const batch: typeof this.pending = [];
-    let seqs = 0;
-    const rows = (p: (typeof this.pending)[number]) => p.reqs.reduce((a, r) => a + r.n, 0);
-    while (this.pending.length > 0 && (batch.length === 0 || seqs + rows(this.pending[0]) <= this.maxSequences)) {
-      const item = this.pending.shift()!;
-      seqs += rows(item);
-      batch.push(item);
-    }
-    this.stats.batches++;
-    this.stats.sequences += seqs;
-    this.stats.requests += batch.length;
-    this.stats.maxBatchSequences = Math.max(this.stats.maxBatchSequences, seqs);
-    try {
-      const flat = batch.flatMap((b) => b.reqs);
-      const out = await this.policy.generate(flat);
-      let k = 0;
-      for (const b of batch) {
-        b.resolve(out.slice(k, k + b.reqs.length));
-        k += b.reqs.length;
-      }
-    } catch (e) {
-      batch.forEach((b) => b.reject(e));
-    } finally {
-      this.running = false;
-      if (this.pending.length > 0) this.schedule();
-    }
+    return this.batcher.submit(reqs);
   }
 }
