@@ -159,6 +159,19 @@ test('per-problem numbers: distinct solutions and programs, sandbox false positi
   assert.equal(firstCorrectCost(C, 38), 30, 'no residual: node tokens only');
 });
 
+test('trees that record expansionTokens: batch costs are the recorded ones, no estimate', () => {
+  const exact: TreeJSON = { ...C, nodes: C.nodes.map((n) => ({ ...n, expansionTokens: n.children.length ? ({ 0: 29, 1: 19, 2: 21 } as Record<number, number>)[n.id] : 0 })) };
+  assert.deepEqual(
+    expansionBatches(exact, 69).map((x) => [x.parent, x.nodeTokens, x.cost]),
+    [
+      [0, 20, 29],
+      [1, 10, 19],
+      [2, 8, 21],
+    ],
+  );
+  assert.equal(firstCorrectCost(exact, 69), 48, 'node 3 comes from the second batch: 29 + 19');
+});
+
 test('per-level and overall statistics on hand-built records', async () => {
   const r = await analyzeRecords(records);
   assert.deepEqual(Object.keys(r.levels), ['1', '2']);
@@ -358,6 +371,11 @@ test('rstar analyze on a real small synthesis run', { timeout: 300_000 }, () => 
     assert.equal(p.tokens, rec.tokens);
     assert.ok(p.treeTokens <= p.tokens);
     if (p.solved) assert.ok(p.firstCorrectCost > 0 && p.firstCorrectCost <= p.tokens + 1e-9);
+    // Real trees record every expansion's cost: it covers the children's tokens (the rest were merged duplicates).
+    for (const n of rec.tree.nodes.filter((x) => x.children.length > 0)) {
+      assert.equal(typeof n.expansionTokens, 'number');
+      assert.ok(n.expansionTokens! >= n.children.reduce((acc, c) => acc + rec.tree.nodes[c].tokens, 0), `${p.id} node ${n.id}`);
+    }
     // Batch costs add up to the problem's generated tokens.
     const total = expansionBatches(rec.tree, rec.tokens).reduce((acc, b) => acc + b.cost, 0);
     assert.ok(Math.abs(total - rec.tokens) < 1e-6, `${p.id}: ${total} vs ${rec.tokens}`);

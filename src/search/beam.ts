@@ -1,7 +1,7 @@
 import { hashSeed } from '../util/rng.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from './types.js';
 import { Meter, type SearchNode } from './tree.js';
-import { expandNode, scorePaths, chooseAnswer, newTree, budgetSpent, treeConfig } from './step-tree.js';
+import { expandNode, scorePaths, newTree, budgetSpent, finishTreeSearch } from './step-tree.js';
 
 /**
  * Step-level beam search (rStar's `bs` mode): every beam node proposes `candidates` next steps (all
@@ -43,21 +43,5 @@ export async function beamSearch(question: string, deps: SearchDeps, cfgIn: Sear
     }
     beam = next.slice(0, Math.max(0, width));
   }
-  const choice = chooseAnswer(tree, finals, (n) => n.value ?? 0, cfg.select, cfg.topK, deps);
-  meter.totals.stopReason = stop;
-  meter.totals.nodes = tree.nodes.length;
-  const totals = meter.finish();
-  return {
-    mode: 'beam',
-    answer: choice.answer,
-    trajectories: choice.trajectories,
-    chosen: choice.chosen,
-    votes: choice.votes,
-    tokens: totals.policyTokens,
-    ms: totals.wallMs,
-    totals,
-    tree: cfg.keepTree
-      ? tree.toJSON({ mode: 'beam', guide: 'reward', question, gold: cfg.gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, totals })
-      : undefined,
-  };
+  return finishTreeSearch({ mode: 'beam', guide: 'reward', question, tree, finals, select: cfg.select, k: cfg.topK, stop, meter, cfg, deps });
 }

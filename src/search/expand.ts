@@ -19,6 +19,12 @@ export interface StepCandidate {
   truncated: boolean;
 }
 
+/** One expansion: the new candidates and every policy token it cost (merged duplicates and empty proposals included). */
+export interface Expansion {
+  candidates: StepCandidate[];
+  tokens: number;
+}
+
 /**
  * Step-level expansion, the unit MCTS and beam search are built on: the policy proposes `n` next
  * steps for the path `prefix` (one batched request, stop at `<end_of_step>`/`<end_of_code>`), duplicate
@@ -37,7 +43,7 @@ export async function expandStep(
   seed: number,
   temperature = cfg.temperature,
   meter?: Meter,
-): Promise<StepCandidate[]> {
+): Promise<Expansion> {
   const wait = <T>(kind: 'policy' | 'sandbox', p: Promise<T>): Promise<T> => (meter ? meter.wait(kind, p) : p);
   const prompt = formatPrompt(question) + prefix;
   const [proposals] = await wait(
@@ -46,10 +52,11 @@ export async function expandStep(
       { prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed },
     ]),
   );
+  let tokens = proposals.reduce((a, p) => a + p.tokens, 0);
   if (meter) {
     meter.totals.policyCalls++;
     meter.totals.policySequences += n;
-    for (const p of proposals) meter.totals.policyTokens += p.tokens;
+    meter.totals.policyTokens += tokens;
   }
   const seen = new Set<string>();
   const unique = proposals.filter((p) => {
@@ -101,10 +108,11 @@ export async function expandStep(
       const a = answers[i][0];
       c.answerText = '\n' + formatOutput(c.output) + a.text;
       c.tokens += a.tokens;
+      tokens += a.tokens;
       if (meter) meter.totals.policyTokens += a.tokens;
       const sentence = parseSolution(prefix + c.text + c.answerText).answer;
       c.answer = sentence === null ? null : deps.judge.extract(sentence);
     });
   }
-  return candidates;
+  return { candidates, tokens };
 }

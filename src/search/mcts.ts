@@ -1,7 +1,7 @@
 import { hashSeed } from '../util/rng.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from './types.js';
 import { Meter, selectChild, update, backup, type SearchNode } from './tree.js';
-import { expandNode, scorePaths, chooseAnswer, newTree, budgetSpent, treeConfig } from './step-tree.js';
+import { expandNode, scorePaths, newTree, budgetSpent, finishTreeSearch } from './step-tree.js';
 
 /**
  * rStar-Math MCTS over code-augmented steps.
@@ -87,21 +87,5 @@ export async function mctsSearch(question: string, deps: SearchDeps, cfgIn: Sear
   // Trajectory score: the terminal's own value (±1 with gold, reward-model score, 0 when voting).
   const select = guide === 'vote' ? 'topk-vote' : cfg.select;
   const k = guide === 'vote' ? finals.length : cfg.topK;
-  const choice = chooseAnswer(tree, finals, (n) => n.value ?? 0, select, k, deps);
-  meter.totals.stopReason = stop;
-  meter.totals.nodes = tree.nodes.length;
-  const totals = meter.finish();
-  return {
-    mode: 'mcts',
-    answer: choice.answer,
-    trajectories: choice.trajectories,
-    chosen: choice.chosen,
-    votes: choice.votes,
-    tokens: totals.policyTokens,
-    ms: totals.wallMs,
-    totals,
-    tree: cfg.keepTree
-      ? tree.toJSON({ mode: 'mcts', guide, question, gold: gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, totals })
-      : undefined,
-  };
+  return finishTreeSearch({ mode: 'mcts', guide, question, tree, finals, select, k, stop, meter, cfg, deps });
 }

@@ -2,7 +2,7 @@ import { expandStep } from './expand.js';
 import { majorityVote } from './vote.js';
 import { parseSolution, formatPrompt } from '../steps/protocol.js';
 import { hashSeed } from '../util/rng.js';
-import type { ResolvedSearchConfig, SearchDeps, Trajectory, SelectMode } from './types.js';
+import type { ResolvedSearchConfig, SearchDeps, Trajectory, SelectMode, SolveResult } from './types.js';
 import { SearchTree, qValue, type Meter, type SearchNode } from './tree.js';
 
 /** Executable code of one generated step chunk. */
@@ -28,7 +28,8 @@ export async function expandNode(
   meter: Meter,
 ): Promise<SearchNode[]> {
   const prefix = tree.pathText(node);
-  const cands = await expandStep(question, prefix, cfg.candidates, deps, cfg, hashSeed(treeSeed, node.tag), cfg.temperature, meter);
+  const { candidates: cands, tokens } = await expandStep(question, prefix, cfg.candidates, deps, cfg, hashSeed(treeSeed, node.tag), cfg.temperature, meter);
+  node.expansionTokens += tokens;
   const out: SearchNode[] = [];
   for (const c of cands) {
     const child = tree.add(node, c.answerText !== null ? c.text + c.answerText : c.text, c.tokens);
@@ -146,4 +147,41 @@ export function budgetSpent(cfg: ResolvedSearchConfig, meter: Meter): boolean {
 export function treeConfig(cfg: ResolvedSearchConfig): Record<string, unknown> {
   const { gold: _gold, ...rest } = cfg;
   return rest;
+}
+
+/**
+ * The end of a tree search (MCTS or beam): picks the answer among `finals` by their own values,
+ * closes the meter and builds the result, with the tree JSON when the config keeps it.
+ */
+export function finishTreeSearch(opts: {
+  mode: 'mcts' | 'beam';
+  guide: string;
+  question: string;
+  tree: SearchTree;
+  finals: SearchNode[];
+  select: SelectMode;
+  k: number;
+  stop: string;
+  meter: Meter;
+  cfg: ResolvedSearchConfig;
+  deps: SearchDeps;
+}): SolveResult {
+  const { mode, guide, question, tree, finals, cfg, meter } = opts;
+  const choice = chooseAnswer(tree, finals, (n) => n.value ?? 0, opts.select, opts.k, opts.deps);
+  meter.totals.stopReason = opts.stop;
+  meter.totals.nodes = tree.nodes.length;
+  const totals = meter.finish();
+  return {
+    mode,
+    answer: choice.answer,
+    trajectories: choice.trajectories,
+    chosen: choice.chosen,
+    votes: choice.votes,
+    tokens: totals.policyTokens,
+    ms: totals.wallMs,
+    totals,
+    tree: cfg.keepTree
+      ? tree.toJSON({ mode, guide, question, gold: cfg.gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, totals })
+      : undefined,
+  };
 }

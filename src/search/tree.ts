@@ -41,6 +41,11 @@ export interface SearchNode {
   value: number | null;
   /** Policy tokens generated for this node (step + answer sentence). */
   tokens: number;
+  /**
+   * Policy tokens spent expanding this node: its children's tokens plus the proposals merged away as
+   * duplicates (or empty). Over a tree these add up to the search's policy tokens.
+   */
+  expansionTokens: number;
   children: number[];
 }
 
@@ -85,6 +90,8 @@ export interface TreeNodeJSON {
   qSum: number;
   value: number | null;
   tokens: number;
+  /** Absent in trees written before it was recorded. */
+  expansionTokens?: number;
   children: number[];
 }
 
@@ -195,6 +202,7 @@ export class SearchTree {
       qSum: 0,
       value: null,
       tokens,
+      expansionTokens: 0,
       children: [],
     };
     this.nodes.push(node);
@@ -244,6 +252,7 @@ export class SearchTree {
         qSum: n.qSum,
         value: n.value,
         tokens: n.tokens,
+        expansionTokens: n.expansionTokens,
         children: [...n.children],
       })),
     };

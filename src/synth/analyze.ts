@@ -7,12 +7,14 @@
  * Token accounting per rollout. Node ids are in creation order and one expansion creates all the
  * children of a node at once (one policy request of `candidates` proposals, then one answer-sentence
  * request for the finishing ones), so the tree is a sequence of expansion batches, in order. Each
- * node carries the tokens generated for it (step + answer sentence). Proposals that duplicated a
- * sibling (or were empty) were merged away at expansion, so their tokens are in the problem's total
- * (`SynthRecord.tokens`) but on no node; that residual is given back to the batches it came from, in
- * proportion to each batch's estimated loss (missing proposals × the batch's mean tokens per child).
- * The cost of a problem's first correct terminal is then the tokens of every batch up to and
- * including the one that created it; the batches' costs add up to the problem's total.
+ * node carries the tokens generated for it (step + answer sentence), and each expanded node the whole
+ * cost of its expansion (`expansionTokens`), which includes the proposals merged away as duplicates of
+ * a sibling (or empty). Trees written before that field existed have the merged proposals' tokens in
+ * the problem's total (`SynthRecord.tokens`) but on no node; for them that residual is given back to
+ * the batches it came from, in proportion to each batch's estimated loss (missing proposals × the
+ * batch's mean tokens per child). The cost of a problem's first correct terminal is then the tokens
+ * of every batch up to and including the one that created it; the batches' costs add up to the
+ * problem's total.
  */
 import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
 import type { RewardModel } from '../models/types.js';
@@ -117,8 +119,9 @@ export function normalizeCode(code: string): string {
 const isCorrectTerminal = (n: TreeNodeJSON): boolean => n.terminal && n.correct === true && n.parent !== null;
 
 /**
- * The tree's expansion batches in creation order with the tokens each cost, the merged duplicates'
- * tokens (`totalTokens` minus the nodes' tokens) restored to them as described at the top of the file.
+ * The tree's expansion batches in creation order with the tokens each cost: the parent's recorded
+ * `expansionTokens` when the tree has them, otherwise the nodes' tokens plus the merged duplicates'
+ * tokens (`totalTokens` minus the nodes' tokens) restored as described at the top of the file.
  */
 export function expansionBatches(tree: TreeJSON, totalTokens: number): Array<{ parent: number; first: number; last: number; nodeTokens: number; cost: number }> {
   const batches = tree.nodes
@@ -132,6 +135,10 @@ export function expansionBatches(tree: TreeJSON, totalTokens: number): Array<{ p
       cost: 0,
     }))
     .sort((a, b) => a.first - b.first);
+  // Trees that record each expansion's whole cost need no estimate.
+  if (batches.every((b) => typeof tree.nodes[b.parent].expansionTokens === 'number')) {
+    return batches.map(({ width: _w, ...b }) => ({ ...b, cost: tree.nodes[b.parent].expansionTokens! }));
+  }
   const onNodes = tree.nodes.reduce((a, n) => a + n.tokens, 0);
   const residual = Math.max(0, totalTokens - onNodes);
   const cfgCands = Number((tree.config as { candidates?: unknown }).candidates);
