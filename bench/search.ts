@@ -45,6 +45,7 @@ if (!flag('no-synth')) {
   const problems = [3, 4, 2].flatMap((level) => generateProblems({ level: level as 1 | 2 | 3 | 4 | 5, count: per, seed: 123, split: 'train' })).slice(0, count);
   const concurrency = arg('concurrency', 64);
   policy.batchSizes.length = 0;
+  const decode0 = { rows: engine.stats.decodeRows, steps: engine.stats.decodeSteps };
   const t0 = performance.now();
   const rs = await runSearches(problems.map((p) => ({ question: p.question, gold: p.answer })), deps, { ...base, mode: 'mcts' }, { concurrency });
   const wall = performance.now() - t0;
@@ -65,6 +66,7 @@ if (!flag('no-synth')) {
     sandboxCalls: sum('sandboxCalls'),
     policyBatches: policy.batchSizes.length,
     meanPolicyBatchSequences: round(policy.meanBatchSize(), 1),
+    meanDecodeBatch: round((engine.stats.decodeRows - decode0.rows) / Math.max(1, engine.stats.decodeSteps - decode0.steps), 1),
     // Bookkeeping is synchronous, so summing it over trees gives main-thread time; share of wall.
     bookkeepingShareOfWall: round(sum('bookkeepingMs') / wall, 4),
     // Per-tree awaited time, summed over trees (trees overlap, so these are shares of tree-time).

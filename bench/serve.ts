@@ -2,7 +2,11 @@
  * `rstar serve` throughput under concurrent load vs the in-process engine, side by side in one run.
  * The same bounded load generator (C workers, each sending its next request when the last one is
  * answered, R requests in all) drives (a) the embedded engine behind the in-process request batcher
- * and (b) a real `rstar serve` process on loopback through the HTTP policy client. Prints JSON.
+ * and (b) a real `rstar serve` process on loopback through the HTTP policy client (both in the
+ * server's default mode: requests arriving while a batch decodes go out in the next); and (c) the
+ * engine with continuous batching (`rstar serve --continuous-batching`: rows join the running batch),
+ * for what that buys. Request lengths vary (new-tokens × ¼, ½, 1, 2) so rows finish at
+ * different steps, as real requests do. Prints JSON: tokens/s and per-request latency medians.
  *   node dist/bench/serve.js [--bundle DIR] [--threads N] [--concurrency 16] [--requests 48] [--n 4] [--new-tokens 64] [--reps 2]
  */
 import { spawn } from 'node:child_process';
@@ -42,7 +46,7 @@ const questions = [1, 2, 3].flatMap((level) => generateProblems({ level: level a
 const reqs: GenerateRequest[] = Array.from({ length: R }, (_, i) => ({
   prompt: formatPrompt(questions[i % questions.length]),
   n,
-  maxTokens: newTokens,
+  maxTokens: Math.max(1, Math.round((newTokens * [1, 2, 4, 8][i % 4]) / 4)),
   temperature: 0.8,
   topP: 0.95,
   stop: [],
@@ -50,22 +54,26 @@ const reqs: GenerateRequest[] = Array.from({ length: R }, (_, i) => ({
   ignoreEos: true,
 }));
 
-async function load(gen: (r: GenerateRequest) => Promise<Completion[]>): Promise<{ tokens_per_s: number; requests_per_s: number; tokens: number }> {
+const expected = reqs.reduce((a, r) => a + r.n * r.maxTokens, 0);
+async function load(gen: (r: GenerateRequest) => Promise<Completion[]>): Promise<{ tokens_per_s: number; requests_per_s: number; tokens: number; latency_ms_p50: number }> {
   let next = 0;
   let tokens = 0;
+  const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: C }, async () => {
       while (next < reqs.length) {
         const r = reqs[next++];
+        const t = performance.now();
         const out = await gen(r);
+        latencies.push(performance.now() - t);
         tokens += out.reduce((a, c) => a + c.tokens, 0);
       }
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  if (tokens !== R * n * newTokens) throw new Error(`expected ${R * n * newTokens} tokens, got ${tokens}`);
-  return { tokens_per_s: tokens / s, requests_per_s: R / s, tokens };
+  if (tokens !== expected) throw new Error(`expected ${expected} tokens, got ${tokens}`);
+  return { tokens_per_s: tokens / s, requests_per_s: R / s, tokens, latency_ms_p50: median(latencies) };
 }
 
 const bundle = loadBundle(values.bundle!);
@@ -73,6 +81,8 @@ const maxBatch = 256;
 const engine = await OnnxPolicy.load(bundle, { threads, maxBatch });
 const batcher = new RequestBatcher(engine, maxBatch);
 const inproc = (r: GenerateRequest) => batcher.submit([r]).then((o) => o[0]);
+const contBatcher = new RequestBatcher(engine, maxBatch, { continuous: true });
+const continuous = (r: GenerateRequest) => contBatcher.submit([r]).then((o) => o[0]);
 
 const proc = spawn(process.execPath, [join(root, 'bin', 'rstar.js'), 'serve', '--bundle', values.bundle!, '--port', '0', '--json', '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch)], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -92,18 +102,22 @@ const http = (r: GenerateRequest) => client.generate([r]).then((o) => o[0]);
 // Warm-up both paths.
 await inproc(reqs[0]);
 await http(reqs[0]);
-const a: number[] = [];
-const b: number[] = [];
+type Load = Awaited<ReturnType<typeof load>>;
+const a: Load[] = [];
+const b: Load[] = [];
+const c: Load[] = [];
 for (let i = 0; i < reps; i++) {
-  a.push((await load(inproc)).tokens_per_s);
-  b.push((await load(http)).tokens_per_s);
+  a.push(await load(inproc));
+  b.push(await load(http));
+  c.push(await load(continuous));
 }
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));
 await engine.close();
 
-const inTok = median(a);
-const httpTok = median(b);
+const inTok = median(a.map((x) => x.tokens_per_s));
+const httpTok = median(b.map((x) => x.tokens_per_s));
+const contTok = median(c.map((x) => x.tokens_per_s));
 process.stdout.write(
   JSON.stringify(
     {
@@ -119,7 +133,11 @@ process.stdout.write(
       ratio: Number((httpTok / inTok).toFixed(3)),
       target: 0.8,
       pass: httpTok / inTok >= 0.8,
-      mean_engine_batch_in_process: Number((batcher.stats.sequences / batcher.stats.batches).toFixed(1)),
+      latency_ms_p50_in_process: Math.round(median(a.map((x) => x.latency_ms_p50))),
+      latency_ms_p50_http: Math.round(median(b.map((x) => x.latency_ms_p50))),
+      continuous_in_process_tokens_per_s: Math.round(contTok),
+      latency_ms_p50_continuous: Math.round(median(c.map((x) => x.latency_ms_p50))),
+      continuous_vs_default_tokens_ratio: Number((contTok / inTok).toFixed(3)),
       http_retries: client.transport.stats.retries,
     },
     null,

@@ -104,6 +104,8 @@ const result = {
   solved: progress.solved,
   solvedPerLevel,
   meanPolicyBatch: round(policy.meanBatchSize(), 1),
+  // Rows the engine decoded together, averaged over decode steps (continuous batching fills the batch).
+  meanDecodeBatch: round(engine.stats.decodeRows / Math.max(1, engine.stats.decodeSteps), 1),
   policyBatches: policy.batchSizes.length,
   rolloutsRun: records.reduce((a, r) => a + r.tree.totals.rollouts, 0),
   nodes: records.reduce((a, r) => a + r.tree.nodes.length, 0),

@@ -74,3 +74,26 @@ test("a prompt longer than the context ends alone with finishReason 'length' and
   assert.ok(out[1][0].tokens > 0);
   assert.equal(engine.stats.overlongPrompts, before + 1);
 });
+
+test('continuous batching: a call arriving mid-decode joins the running batch, finishes first, and gets the answers it gets alone', async () => {
+  const hard = generateProblems({ level: 5, count: 2, seed: 9, split: 'test' }).map((p) => p.question);
+  const long = { ...greedy(hard[0], 300), n: 2, temperature: 1.0, topP: 0.95, seed: 3, ignoreEos: true, stop: [] };
+  const short = { ...greedy(hard[1], 24), n: 3, temperature: 1.0, topP: 0.95, seed: 4, stop: [] };
+  const [aloneShort] = await engine.generate([short]);
+  const [aloneLong] = await engine.generate([long]);
+
+  const passes0 = engine.stats.forwardPasses;
+  let longDone = false;
+  const longRun = engine.generate([long]).then((r) => ((longDone = true), r));
+  // Let the long call get well into its decode before the short one arrives.
+  while (engine.stats.forwardPasses - passes0 < 40) await new Promise((r) => setImmediate(r));
+  const [joined] = await engine.generate([short]);
+  assert.equal(longDone, false, 'the short call must not wait for the running batch to end');
+  const [stillLong] = await longRun;
+  assert.deepEqual(joined.map((c) => c.text), aloneShort.map((c) => c.text));
+  assert.deepEqual(stillLong.map((c) => c.text), aloneLong.map((c) => c.text));
+  assert.ok(stillLong.every((c) => c.tokens === 300));
+  // Decoded side by side: one prefill for the short call, no separate decode of its 24 tokens.
+  const passes = engine.stats.forwardPasses - passes0;
+  assert.ok(passes <= 300 + 2, `forward passes: ${passes}`);
+});

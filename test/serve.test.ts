@@ -112,6 +112,33 @@ test('request batching: concurrent requests share engine calls, each gets its ow
   await s.close();
 });
 
+test('with continuous batching, the policy gets each request as it arrives, not after the running call', async () => {
+  class ContinuousPolicy extends SlowPolicy {
+    readonly continuousBatching = true;
+    inFlight = 0;
+    maxInFlight = 0;
+    override async generate(rs: GenerateRequest[]): Promise<Completion[][]> {
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      try {
+        return await super.generate(rs);
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+  const policy = new ContinuousPolicy(300);
+  const s = new RstarServer({ policy, modelName: 'm', continuousBatching: true });
+  const url = await s.listen(0);
+  const first = post(url, { model: 'm', prompt: 'a', n: 2, seed: 1 }).then((r) => r.json());
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await post(url, { model: 'm', prompt: 'b', n: 1, seed: 2 }).then((r) => r.json());
+  assert.equal(second.choices[0].text, 'b/0/2');
+  // Both calls were in the policy at once: the second was not queued behind the first.
+  assert.equal(policy.maxInFlight, 2);
+  assert.deepEqual((await first).choices.map((c: { text: string }) => c.text), ['a/0/1', 'a/1/1']);
+  await s.close();
+});
+
 test('graceful shutdown: SIGTERM lets the request in flight finish, then the process exits 0', async () => {
   const s = await startServe();
   const p = new OpenAIPolicy({ baseUrls: [s.url], model: 'm', retries: 0 });

@@ -23,6 +23,11 @@ export interface Completion {
 /** The policy model: proposes continuations. Backends: embedded ONNX, OpenAI-compatible HTTP. */
 export interface Policy {
   readonly name: string;
+  /**
+   * True when concurrent generate() calls are decoded together (rows join the running batch), so
+   * callers should not hold calls back to merge them.
+   */
+  readonly continuousBatching?: boolean;
   /** One result array (length n) per request; implementations batch all requests together. */
   generate(requests: GenerateRequest[]): Promise<Completion[][]>;
   close(): Promise<void>;

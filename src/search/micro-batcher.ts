@@ -1,11 +1,13 @@
 /**
  * Merges calls issued concurrently (by many searches in flight) into one call on a batched backend.
- * Items that arrive while a batch runs wait and go out together in the next one, so batches grow
- * with the number of searches in flight. `size` says how much of the batch budget an item uses.
+ * Items that arrive while `maxInFlight` batches run wait and go out together in the next one, so
+ * batches grow with the number of searches in flight. `size` says how much of the batch budget an
+ * item uses. A backend that batches continuously itself (rows join its running batch) takes more
+ * than one call in flight; items ready in the same tick still go out as one call.
  */
 export class MicroBatcher<Item, Result> {
   private pending: Array<{ item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }> = [];
-  private running = false;
+  private running = 0;
   private scheduled = false;
   /** The summed size of every batch sent, in order. */
   readonly batchSizes: number[] = [];
@@ -14,6 +16,7 @@ export class MicroBatcher<Item, Result> {
     private readonly run: (items: Item[]) => Promise<Result[]>,
     private readonly size: (item: Item) => number,
     private readonly maxBatch: number,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(item: Item): Promise<Result> {
@@ -24,7 +27,7 @@ export class MicroBatcher<Item, Result> {
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.running >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     // Let every search that is ready this tick add its item first.
     setImmediate(() => {
@@ -34,8 +37,8 @@ export class MicroBatcher<Item, Result> {
   }
 
   private async flush(): Promise<void> {
-    if (this.running || this.pending.length === 0) return;
-    this.running = true;
+    if (this.running >= this.maxInFlight || this.pending.length === 0) return;
+    this.running++;
     const batch: typeof this.pending = [];
     let total = 0;
     while (this.pending.length > 0 && (batch.length === 0 || total + this.size(this.pending[0].item) <= this.maxBatch)) {
@@ -44,13 +47,15 @@ export class MicroBatcher<Item, Result> {
       batch.push(p);
     }
     this.batchSizes.push(total);
+    // What did not fit goes out in another call when one more may run now.
+    if (this.pending.length > 0) this.schedule();
     try {
       const out = await this.run(batch.map((b) => b.item));
       batch.forEach((b, i) => b.resolve(out[i]));
     } catch (e) {
       batch.forEach((b) => b.reject(e));
     } finally {
-      this.running = false;
+      this.running--;
       if (this.pending.length > 0) this.schedule();
     }
   }

@@ -11,15 +11,17 @@ export interface BatcherStats {
 const rows = (reqs: GenerateRequest[]): number => reqs.reduce((a, r) => a + r.n, 0);
 
 /**
- * Batches the generation work of concurrent HTTP requests onto one engine: whatever arrived while the
- * engine was busy goes out together in its next call (up to maxSequences rows), so the engine's batch
- * grows with the load instead of serving requests one by one. One HTTP request is one item.
+ * Batches the generation work of concurrent HTTP requests onto one engine, so the engine's batch
+ * grows with the load instead of serving requests one by one: whatever arrived while the engine was
+ * busy goes out together in its next call (up to maxSequences rows). With `continuous: true` and an
+ * engine that batches continuously (the embedded one), each request goes out as it arrives and its
+ * rows join the running batch. One HTTP request is one item.
  */
 export class RequestBatcher {
   private readonly batcher: MicroBatcher<GenerateRequest[], Completion[][]>;
   private requests = 0;
 
-  constructor(policy: Policy, maxSequences = 256) {
+  constructor(policy: Policy, maxSequences = 256, opts: { continuous?: boolean } = {}) {
     this.batcher = new MicroBatcher(
       async (items) => {
         this.requests += items.length;
@@ -29,6 +31,7 @@ export class RequestBatcher {
       },
       rows,
       maxSequences,
+      policy.continuousBatching && opts.continuous ? Number.POSITIVE_INFINITY : 1,
     );
   }
 

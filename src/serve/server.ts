@@ -23,6 +23,11 @@ export interface ServeOptions {
   maxPrompts?: number;
   /** Largest engine batch (rows) built from concurrent requests. */
   maxBatchSequences?: number;
+  /**
+   * Send each request to a continuously batching engine as it arrives (its rows join the running
+   * batch) instead of merging what arrives while a batch decodes into the next one.
+   */
+  continuousBatching?: boolean;
   /** Seed of requests without one. */
   seed?: number;
   log?: (line: string) => void;
@@ -93,7 +98,7 @@ export class RstarServer {
 
   constructor(opts: ServeOptions) {
     this.o = { maxBodyBytes: 1 << 20, maxN: 256, maxPrompts: 64, seed: 0, ...opts };
-    this.batcher = opts.policy ? new RequestBatcher(opts.policy, opts.maxBatchSequences ?? 256) : null;
+    this.batcher = opts.policy ? new RequestBatcher(opts.policy, opts.maxBatchSequences ?? 256, { continuous: opts.continuousBatching }) : null;
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
     this.server.requestTimeout = 0; // generation can be long; the body read has its own limit

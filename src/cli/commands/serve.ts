@@ -18,6 +18,7 @@ export function registerServe(program: Command): void {
     .option('--model-name <name>', 'served model name (default: the bundle name)')
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--max-batch <n>', 'rows decoded together by the engine', intOption('--max-batch', 1, 4096), 256)
+    .option('--continuous-batching', "each request's rows join the batch being decoded (default: requests that arrive while a batch decodes go out together in the next; faster on a 2-core CPU, see docs/served-models.md)")
     .option('--max-n <n>', 'largest n per request', intOption('--max-n', 1, 4096), 256)
     .option('--max-body-bytes <n>', 'largest request body', intOption('--max-body-bytes', 1024), 1 << 20)
     .option('--grace-ms <n>', 'on SIGTERM/SIGINT, wait this long for requests in flight', intOption('--grace-ms', 0), 30_000)
@@ -40,6 +41,7 @@ export function registerServe(program: Command): void {
           maxBodyBytes: o.maxBodyBytes,
           maxN: o.maxN,
           maxBatchSequences: o.maxBatch,
+          continuousBatching: Boolean(o.continuousBatching),
           seed: o.seed,
           log: (l) => process.stderr.write(`rstar serve: ${l}\n`),
         });
