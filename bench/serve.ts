@@ -9,7 +9,6 @@
  * different steps, as real requests do. Prints JSON: tokens/s and per-request latency medians.
  *   node dist/bench/serve.js [--bundle DIR] [--threads N] [--concurrency 16] [--requests 48] [--n 4] [--new-tokens 64] [--reps 2]
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import { loadBundle } from '../src/models/bundle.js';
 import { OnnxPolicy } from '../src/models/onnx/engine.js';
 import { OpenAIPolicy } from '../src/models/http/openai-policy.js';
 import { RequestBatcher } from '../src/serve/batcher.js';
+import { spawnServe } from '../src/serve/spawn.js';
 import type { Completion, GenerateRequest } from '../src/models/types.js';
 import { formatPrompt } from '../src/steps/protocol.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
@@ -84,18 +84,8 @@ const inproc = (r: GenerateRequest) => batcher.submit([r]).then((o) => o[0]);
 const contBatcher = new RequestBatcher(engine, maxBatch, { continuous: true });
 const continuous = (r: GenerateRequest) => contBatcher.submit([r]).then((o) => o[0]);
 
-const proc = spawn(process.execPath, [join(root, 'bin', 'rstar.js'), 'serve', '--bundle', values.bundle!, '--port', '0', '--json', '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  proc.stdout!.on('data', (d) => {
-    out += d;
-    const line = out.split('\n').find((l) => l.includes('"listening"'));
-    if (line) resolve(JSON.parse(line).url);
-  });
-  proc.once('exit', (c) => reject(new Error(`rstar serve exited ${c}`)));
-});
+const served = await spawnServe(['--bundle', values.bundle!, '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch)]);
+const { proc, url } = served;
 const client = new OpenAIPolicy({ baseUrls: [url], model: 'bench', concurrency: C });
 const http = (r: GenerateRequest) => client.generate([r]).then((o) => o[0]);
 

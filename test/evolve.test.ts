@@ -9,6 +9,7 @@ import { loadEvolveConfig } from '../src/evolve/config.js';
 import type { EvolveState } from '../src/evolve/layout.js';
 import { readRun } from '../src/synth/synth-run.js';
 import { loadBundle } from '../src/models/bundle.js';
+import { startServe } from './helpers/serve.js';
 
 const BOOTSTRAP = join(REPO_ROOT, 'models', 'round0');
 
@@ -118,6 +119,52 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
     assert.equal(clash.code, 2);
     assert.match(clash.stderr, /evolve\.json: cannot resume: this run was started with a different config/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go through the URL, the policy is fine-tuned from the base bundle', { timeout: 900_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-evolve-served-'));
+  const served = await startServe('boot', ['--bundle', BOOTSTRAP]);
+  try {
+    const test = 'curriculum:level=1+3,count=2,seed=31337,split=test';
+    const config = join(dir, 'evolve.yaml');
+    writeFileSync(
+      config,
+      [
+        `bootstrap: ${served.url}`,
+        'bootstrapModel: boot',
+        `base: ${BOOTSTRAP}`,
+        // As the miniature's round 1 (the served policy grows the same trees), which yields PPM pairs.
+        'train: curriculum:level=1+3,count=3,seed=2024,split=train',
+        `test: ${test}`,
+        'rounds:',
+        '  - { guide: terminal, rollouts: 3 }',
+        'synth: { candidates: 3, maxDepth: 6, temperature: 1.0, concurrency: 16 }',
+        'policy: { epochs: 1, lr: 0.0002, batchSize: 8, perProblem: 2 }',
+        'ppm: { epochs: 1, lr: 0.0005, batchSize: 8, minMargin: 0.5, minEditDistance: 5 }',
+        'eval: { n: 2, modes: [greedy], candidates: 2, maxDepth: 6, concurrency: 8 }',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'run');
+    const r = rstar(['evolve', '--config', config, '--out', out, '--json'], { timeoutMs: 600_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const state = JSON.parse(r.stdout) as EvolveState;
+    assert.deepEqual(state.rounds.map((x) => x.status), ['complete', 'complete']);
+    assert.equal(state.rounds[0].policy, served.url);
+    const synth = JSON.parse(readFileSync(join(out, 'round-1', 'synth', 'manifest.json'), 'utf8'));
+    assert.equal(synth.config.policy, served.url);
+    assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, BOOTSTRAP);
+    // Round 0 evaluated through the server answers as the embedded bundle does.
+    const viaUrl = readFileSync(join(out, state.rounds[0].eval.greedy!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const local = join(dir, 'local.jsonl');
+    const e = rstar(['eval', '--data', test, '--bundle', BOOTSTRAP, '--mode', 'greedy', '--out', local]);
+    assert.equal(e.code, 0, e.stderr);
+    const embedded = readFileSync(local, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(viaUrl.map((x) => [x.id, x.answer, x.correct]), embedded.map((x) => [x.id, x.answer, x.correct]));
+  } finally {
+    served.proc.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 });
