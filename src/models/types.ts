@@ -24,8 +24,8 @@ export interface Completion {
 export interface Policy {
   readonly name: string;
   /**
-   * True when concurrent generate() calls are decoded together (rows join the running batch), so
-   * callers should not hold calls back to merge them.
+   * True when concurrent generate() calls are decoded together (a call's rows join the running
+   * batch), so a caller may send calls without waiting for the one in flight.
    */
   readonly continuousBatching?: boolean;
   /** One result array (length n) per request; implementations batch all requests together. */

@@ -2,6 +2,14 @@ import type { Completion, GenerateRequest, Policy } from '../models/types.js';
 import { MicroBatcher } from './micro-batcher.js';
 
 /**
+ * How many merged calls a batcher keeps in flight on `policy`: one (later calls wait and go out
+ * together), or, when asked for and the policy batches continuously, as many as are ready.
+ */
+export function callsInFlight(policy: Policy, continuous = false): number {
+  return policy.continuousBatching && continuous ? Number.POSITIVE_INFINITY : 1;
+}
+
+/**
  * Merges generate() calls issued concurrently by many trees or problems into one large policy call;
  * calls that arrive while one runs wait for the next. Over a continuously batching policy (the
  * embedded engine) `continuous: true` sends each tick's calls at once to join the running batch
@@ -18,8 +26,7 @@ export class BatchingPolicy implements Policy {
     opts: { continuous?: boolean } = {},
   ) {
     this.name = inner.name;
-    const inFlight = inner.continuousBatching && opts.continuous ? Number.POSITIVE_INFINITY : 1;
-    this.batcher = new MicroBatcher((reqs) => inner.generate(reqs), (r) => r.n, maxSequences, inFlight);
+    this.batcher = new MicroBatcher((reqs) => inner.generate(reqs), (r) => r.n, maxSequences, callsInFlight(inner, opts.continuous));
   }
 
   get batchSizes(): number[] {

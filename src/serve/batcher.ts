@@ -1,5 +1,6 @@
 import type { Completion, GenerateRequest, Policy } from '../models/types.js';
 import { MicroBatcher } from '../search/micro-batcher.js';
+import { callsInFlight } from '../search/batching-policy.js';
 
 export interface BatcherStats {
   batches: number;
@@ -31,7 +32,7 @@ export class RequestBatcher {
       },
       rows,
       maxSequences,
-      policy.continuousBatching && opts.continuous ? Number.POSITIVE_INFINITY : 1,
+      callsInFlight(policy, opts.continuous),
     );
   }
 

@@ -69,6 +69,14 @@ interface Batch {
   logits: Float32Array;
 }
 
+/** Rows to copy into a rebuilt batch: their cache (`len` columns), logits, and each row's index in both. */
+interface CacheSource {
+  past: Record<string, ort.Tensor>;
+  len: number;
+  logits: Float32Array;
+  rows: Array<{ row: Row; src: number; logit: number }>;
+}
+
 function latin1(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
@@ -224,21 +232,22 @@ export class OnnxPolicy implements Policy {
     const repay = Math.max(1, live.length >> 2);
     if (batch && finished < repay && joining < repay) return batch;
     const admitted = this.queue.splice(0, joining);
-    let fresh = null;
-    if (admitted.length > 0) {
-      try {
-        fresh = await this.prefill(admitted);
-      } catch (e) {
-        // A failed prefill fails the calls being admitted, not the rows already decoding.
-        this.fail(new Set(admitted.map((p) => p.job)), e);
-        return batch;
-      }
+    try {
+      const fresh = admitted.length > 0 ? await this.prefill(admitted) : null;
+      return this.rebuild(batch, fresh);
+    } catch (e) {
+      // A failed prefill or copy fails the calls being admitted; the running batch is untouched.
+      this.fail(new Set(admitted.map((p) => p.job)), e);
+      return batch;
     }
+  }
+
+  /** The new batch: the running batch's live rows, then the freshly prefilled ones, re-aligned. */
+  private rebuild(batch: Batch | null, fresh: CacheSource | null): Batch | null {
     if (!batch && !fresh) return null;
-    const sources: Array<{ past: Record<string, ort.Tensor>; len: number; logits: Float32Array; rows: Array<{ row: Row; src: number; logit: number }> }> = [];
+    const sources: CacheSource[] = [];
     if (batch) {
-      const len = batch.pastLen;
-      sources.push({ past: batch.past, len, logits: batch.logits, rows: batch.rows.map((row, i) => ({ row, src: i, logit: i })).filter((x) => !x.row.done) });
+      sources.push({ past: batch.past, len: batch.pastLen, logits: batch.logits, rows: batch.rows.map((row, i) => ({ row, src: i, logit: i })).filter((x) => !x.row.done) });
     }
     if (fresh) sources.push(fresh);
     const rows = sources.flatMap((s) => s.rows.map((x) => x.row));
@@ -257,7 +266,7 @@ export class OnnxPolicy implements Policy {
   }
 
   /** Prefills each distinct prompt among the admitted rows once (left-padded) and starts their rows. */
-  private async prefill(admitted: Pending[]) {
+  private async prefill(admitted: Pending[]): Promise<CacheSource> {
     const uniq: Array<{ job: Job; req: number }> = [];
     const uniqOf = new Map<Job, Map<number, number>>();
     const rowUniq = admitted.map(({ job, req }) => {
