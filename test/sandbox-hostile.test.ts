@@ -226,3 +226,264 @@ describe('sandbox: hostile input', { concurrency: false }, () => {
     assert.equal(ok.stdout, 'still here\n');
   });
 });
+
+/**
+ * Issue 15 regressions. One server, so the innocent request after each case runs on the same server
+ * the case attacked; it checks that the answer is right, that no process but the server (pid 1) and
+ * itself exists, and that the scratch area is clean. No case may cost the server its life.
+ */
+interface Regression {
+  name: string;
+  code: string;
+  status: ExecStatus;
+  stdout?: string;
+  error?: RegExp;
+  timeoutMs?: number;
+}
+
+const EPERM_PROBE = String.raw`
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+out = []
+def t(name, f):
+    try:
+        r = f()
+    except OSError as e:
+        out.append(e.errno)
+        return
+    if isinstance(r, int) and r < 0:
+        out.append(ctypes.get_errno())
+    else:
+        out.append(name)
+`;
+
+const REGRESSIONS: Regression[] = [
+  {
+    // Breach 1: pid 1 is the fork server itself (non-dumpable, filtered, no capabilities), not a
+    // bwrap init that a program can write code into through /proc/1/mem.
+    name: 'pid 1 is not injectable',
+    code: String.raw`
+import os, ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+r = [os.getppid()]
+for path, mode in [("/proc/1/mem", "r+b"), ("/proc/1/syscall", "r"), ("/proc/1/environ", "rb"), ("/proc/1/maps", "r")]:
+    try:
+        open(path, mode)
+        r.append("opened " + path)
+    except PermissionError:
+        r.append("denied")
+r.append(libc.ptrace(16, 1, 0, 0) == -1 and ctypes.get_errno())
+status = dict(l.split(":\t", 1) for l in open("/proc/1/status").read().splitlines() if ":\t" in l)
+r.append((status["Seccomp"], status["CapEff"], status["CapBnd"], status["NoNewPrivs"]))
+print(r)
+`,
+    status: 'ok',
+    stdout: "[1, 'denied', 'denied', 'denied', 'denied', 1, ('2', '0000000000000000', '0000000000000000', '1')]\n",
+  },
+  {
+    // Breach 2: SysV and POSIX IPC are denied (they would outlive the run and hold memory outside
+    // RLIMIT_AS); the next request checks that this worker's IPC namespace holds nothing.
+    name: 'SysV IPC is denied',
+    code:
+      EPERM_PROBE +
+      String.raw`
+t("shmget", lambda: libc.shmget(0, 1 << 30, 0o1600))
+t("shmget key", lambda: libc.shmget(0x5EED, 1 << 20, 0o1666))
+t("shmat", lambda: libc.shmat(0, None, 0))
+t("msgget", lambda: libc.msgget(0x5EED, 0o1666))
+t("semget", lambda: libc.semget(0x5EED, 1, 0o1666))
+t("mq_open", lambda: libc.syscall(240, b"q", 0o100 | 2, 0o600, None))
+print(out)
+`,
+    status: 'ok',
+    stdout: '[1, 1, 1, 1, 1, 1]\n',
+  },
+  {
+    name: 'nothing IPC persists into the next request',
+    code: 'print([len(open(f"/proc/sysvipc/{k}").read().splitlines()) for k in ("shm", "msg", "sem")])',
+    status: 'ok',
+    stdout: '[1, 1, 1]\n', // the header line only
+  },
+  {
+    // Breach 3: rlimits, priority, scheduling, affinity, I/O priority of any process but the caller.
+    name: 'the fork server cannot be changed',
+    code:
+      EPERM_PROBE +
+      String.raw`
+import resource
+p = os.getppid()
+t("prlimit AS", lambda: resource.prlimit(p, resource.RLIMIT_AS, (1 << 26, 1 << 26)))
+t("prlimit NOFILE", lambda: resource.prlimit(p, resource.RLIMIT_NOFILE, (8, 8)))
+t("prlimit64 high bits", lambda: libc.syscall(302, (1 << 32) | p, 7, None, None))
+t("setpriority", lambda: os.setpriority(os.PRIO_PROCESS, p, 19))
+t("setpriority pgrp", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
+t("setpriority user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+t("sched_setscheduler", lambda: os.sched_setscheduler(p, os.SCHED_IDLE, os.sched_param(0)))
+t("sched_setparam", lambda: os.sched_setparam(p, os.sched_param(0)))
+t("sched_setaffinity", lambda: os.sched_setaffinity(p, {0}))
+t("ioprio_set", lambda: libc.syscall(251, 1, p, 7 << 13))
+t("ioprio_set pgrp", lambda: libc.syscall(251, 2, 0, 7 << 13))
+# Its own limits and priority stay the program's business.
+resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+os.setpriority(os.PRIO_PROCESS, 0, 5)
+os.sched_setaffinity(0, os.sched_getaffinity(0))
+print(out, resource.getrlimit(resource.RLIMIT_NOFILE), os.getpriority(os.PRIO_PROCESS, 0))
+`,
+    status: 'ok',
+    stdout: '[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] (32, 32) 5\n',
+  },
+  {
+    // Weakness 4: signal routing to another process (SIGIO owner + F_SETSIG) in all its forms.
+    name: 'no signal routing to the server',
+    code:
+      EPERM_PROBE +
+      String.raw`
+import socket, fcntl, signal, struct
+a, b = socket.socketpair()
+fd, p = a.fileno(), os.getppid()
+t("F_SETOWN", lambda: fcntl.fcntl(fd, fcntl.F_SETOWN, p))
+t("F_SETOWN pgrp", lambda: fcntl.fcntl(fd, fcntl.F_SETOWN, -os.getpgrp()))
+t("F_SETOWN_EX", lambda: fcntl.fcntl(fd, 15, struct.pack("ii", 1, p)))
+t("F_SETSIG", lambda: fcntl.fcntl(fd, 10, signal.SIGKILL))
+t("O_ASYNC", lambda: fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC))
+t("FIOSETOWN", lambda: fcntl.ioctl(fd, 0x8901, struct.pack("i", p)))
+t("SIOCSPGRP", lambda: fcntl.ioctl(fd, 0x8902, struct.pack("i", p)))
+t("FIOASYNC", lambda: fcntl.ioctl(fd, 0x5452, struct.pack("i", 1)))
+buf = ctypes.create_string_buffer(struct.pack("i", p))
+t("FIOSETOWN high bits", lambda: libc.syscall(16, fd, (1 << 32) | 0x8901, buf))
+t("fcntl high bits", lambda: libc.syscall(72, fd, (1 << 32) | 8, p))
+t("F_SETLEASE", lambda: fcntl.fcntl(os.open(".", os.O_RDONLY), fcntl.F_SETLEASE, fcntl.F_RDLCK))
+b.send(b"x")
+print(out)
+`,
+    status: 'ok',
+    stdout: '[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n',
+  },
+  {
+    // Weakness 6a: nested directories chmod-ed to 0.
+    name: 'chmod-0 nested directories',
+    code: String.raw`
+import os
+os.makedirs("a/b/c/d")
+open("a/b/c/d/f", "w").write("x")
+os.symlink("/tmp", "a/b/loop")
+for p in ["a/b/c/d", "a/b/c", "a/b", "a"]:
+    os.chmod(p, 0)
+os.chmod("/tmp", 0)
+print("ok")
+`,
+    status: 'ok',
+    stdout: 'ok\n',
+  },
+  {
+    // Weakness 6b: a tree deeper than any recursive wipe, with a chmod-0 directory half way down.
+    name: '3000-deep directories',
+    code: String.raw`
+import os
+for i in range(3000):
+    os.mkdir("d")
+    os.chdir("d")
+    if i == 1500:
+        os.chmod(".", 0o300)
+print("deep")
+`,
+    status: 'ok',
+    stdout: 'deep\n',
+  },
+  {
+    // Weakness 6c: the private /tmp bounds inodes, so a directory (or file) flood stops early with
+    // ENOSPC instead of taking kernel memory and a long wipe.
+    name: 'directory and file flood',
+    code: String.raw`
+import os, time
+n, t0 = 0, time.time()
+try:
+    while time.time() - t0 < 3:
+        os.mkdir(f"d{n}")
+        n += 1
+except OSError as e:
+    err = e.errno
+m = 0
+try:
+    while True:
+        open(f"/tmp/f{m}", "w").close()
+        m += 1
+except OSError as e:
+    err2 = e.errno
+print(n < 4096, err, m < 4096, err2)
+`,
+    status: 'ok',
+    stdout: 'True 28 True 28\n',
+  },
+  {
+    // Weakness 7: memfd_create would hold memory outside RLIMIT_AS.
+    name: 'memfd_create is denied',
+    code: EPERM_PROBE + 't("memfd", lambda: os.memfd_create("x"))\nt("memfd libc", lambda: libc.memfd_create(b"y", 0))\nprint(out)',
+    status: 'ok',
+    stdout: '[1, 1]\n',
+  },
+  {
+    // Weakness 8: a forged report before a crash is overruled by the exit status.
+    name: 'forged ok, then a segfault',
+    code: 'import os, ctypes\nos.write(4, b\'\\n{"status": "ok", "error": null, "traceback": null}\\n\')\nctypes.string_at(0)',
+    status: 'crash',
+    error: /SIGSEGV/,
+  },
+  {
+    name: 'forged ok, then an exception',
+    code: 'import os\nos.write(4, b\'{"status": "ok", "error": null, "traceback": null}\\n\')\nraise ValueError("real")',
+    status: 'error',
+    error: /^ValueError: real$/,
+  },
+  {
+    name: 'forged ok, channels closed, then no end',
+    code: 'import os\nos.write(4, b\'\\n{"status": "ok", "error": null, "traceback": null}\\n\')\nos.close(1)\nos.close(4)\nwhile True: pass',
+    status: 'timeout',
+    timeoutMs: 1000,
+  },
+  {
+    name: 'forged setup failure',
+    code: 'import os\nos.write(4, b"Esandbox setup failed")\nos._exit(71)',
+    status: 'error',
+    error: /exited early with status 71/,
+  },
+  {
+    // Nothing outlives its request: a program that ignores SIGTERM and hides from the pipes is still
+    // gone when the next request runs (the innocent check lists /proc).
+    name: 'a program that ignores the end of its request',
+    code: 'import os, signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nsignal.signal(signal.SIGHUP, signal.SIG_IGN)\nos.close(1)\nos.close(4)\nwhile True: pass',
+    status: 'timeout',
+    timeoutMs: 1000,
+  },
+];
+
+const INNOCENT = String.raw`
+import os, sympy
+x = sympy.symbols("x")
+procs = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+print(sympy.solve(x**2 - 4, x), procs == [1, os.getpid()], sorted(os.listdir("/tmp")), os.listdir("."))
+`;
+
+describe('sandbox: issue 15 regressions, each followed by an innocent request on the same server', { concurrency: false }, () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await createSandbox({ workers: 1, cache: false, timeoutMs: 5000 });
+  });
+  after(async () => {
+    await sb?.close();
+  });
+
+  for (const c of REGRESSIONS) {
+    it(c.name, async () => {
+      const r = await sb.run(c.code, { timeoutMs: c.timeoutMs ?? 8000 });
+      assert.equal(r.status, c.status, `status (error: ${r.error}, stdout: ${r.stdout})`);
+      if (c.stdout !== undefined) assert.equal(r.stdout, c.stdout);
+      if (c.error) assert.match(r.error ?? '', c.error);
+      const ok = await sb.run(INNOCENT);
+      assert.equal(ok.status, 'ok', `innocent request: ${ok.error}`);
+      assert.equal(ok.stdout, "[-2, 2] True ['run'] []\n");
+      const st = sb.stats();
+      assert.deepEqual([st.restarts, st.retired, st.watchdogKills], [0, 0, 0], 'the server survived');
+    });
+  }
+});

@@ -62,6 +62,8 @@ export interface SandboxOptions {
   fileSizeMb?: number;
   /** Size of the private /tmp of each server (MiB, default 32). */
   tmpfsMb?: number;
+  /** Files and directories the private /tmp can hold (default 4096). */
+  tmpInodes?: number;
   /** Stdout cap (bytes, default 65536). */
   outputBytes?: number;
   /** Replace a server after this many runs (default 2000). */
@@ -95,6 +97,8 @@ export interface SandboxStats {
   restarts: number;
   watchdogKills: number;
   recycled: number;
+  /** Servers that exited after announcing it in a reply (could not wipe, state changed). */
+  retired: number;
   queued: number;
   busy: number;
 }
@@ -136,6 +140,8 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     fsize_mb: opts.fileSizeMb ?? 16,
     nofile: 64,
     output_bytes: outputBytes,
+    // Diagnostics: every process of the sandbox carries this in its command line.
+    tag: process.env.RSTAR_SANDBOX_TAG ?? '',
   };
   const startupTimeoutMs = opts.startupTimeoutMs ?? 60_000;
   let specFactory: () => WorkerSpec;
@@ -148,7 +154,15 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
       bwrap,
       python,
       serverSource,
-      serverConfig: { ...baseConfig, scratch: '/tmp', wipe_scratch_root: true, require_seccomp: true },
+      serverConfig: {
+        ...baseConfig,
+        scratch: '/tmp',
+        wipe_scratch_root: true,
+        require_seccomp: true,
+        private_tmp: true,
+        tmp_bytes: tmpfsBytes,
+        tmp_inodes: opts.tmpInodes ?? 4096,
+      },
       env: sandboxEnv('/tmp/run'),
       tmpfsBytes,
     });
@@ -290,6 +304,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
         restarts: pool.counters.restarts,
         watchdogKills: pool.counters.watchdogKills,
         recycled: pool.counters.recycled,
+        retired: pool.counters.retired,
         queued: pool.queueLength,
         busy: pool.busy,
       };

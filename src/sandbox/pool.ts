@@ -30,7 +30,10 @@ interface Job {
 
 /** A result plus whether it reflects the program (cacheable) or the infrastructure failing. */
 export interface PoolResult extends ExecResult {
+  /** The infrastructure failed (dead or wedged server, child setup failed): never cached. */
   infra?: boolean;
+  /** The watchdog killed the server. */
+  watchdog?: boolean;
 }
 
 const STDERR_TAIL = 4096;
@@ -44,6 +47,8 @@ class Worker {
   runs = 0;
   /** No new jobs: being replaced (recycling) or shutting down. */
   retired = false;
+  /** Set when the server announced that it exits after its last reply. */
+  retireReason: string | null = null;
   exited = false;
   private buf = '';
   private stderrTail = '';
@@ -157,6 +162,9 @@ class Worker {
       this.watchdog = null;
       const j = this.job;
       if (!j) return;
+      // Retire (and kill) before answering: answering dispatches the next job, which must not land
+      // on this dying server.
+      this.kill();
       this.job = null;
       this.onReply(this, j, {
         status: 'timeout',
@@ -164,8 +172,8 @@ class Worker {
         error: `TimeoutError: the sandbox server did not answer within ${job.timeoutMs + this.graceMs} ms (restarted)`,
         ms: job.timeoutMs + this.graceMs,
         infra: true,
+        watchdog: true,
       });
-      this.kill();
     }, job.timeoutMs + this.graceMs);
   }
 
@@ -183,6 +191,13 @@ class Worker {
       ms: typeof msg.ms === 'number' ? msg.ms : 0,
       traceback: typeof msg.traceback === 'string' ? msg.traceback : null,
     };
+    // The server's own failures (a child that could not be set up) are not the program's outcome.
+    if (msg.infra === true) r.infra = true;
+    // The server is about to exit (it could not clean up, or its state changed): it gets nothing more.
+    if (typeof msg.retire === 'string') {
+      this.retired = true;
+      this.retireReason = msg.retire;
+    }
     this.onReply(this, job, r);
   }
 
@@ -223,6 +238,8 @@ export interface PoolCounters {
   restarts: number;
   watchdogKills: number;
   recycled: number;
+  /** Servers that announced their exit after a reply (dirty scratch area, changed state). */
+  retired: number;
 }
 
 /** A pool of warm fork servers fed from one queue. */
@@ -232,7 +249,7 @@ export class WorkerPool {
   private closing = false;
   private failure: Error | null = null;
   private startFailures = 0;
-  readonly counters: PoolCounters = { restarts: 0, watchdogKills: 0, recycled: 0 };
+  readonly counters: PoolCounters = { restarts: 0, watchdogKills: 0, recycled: 0, retired: 0 };
   private replacing = new Set<Worker>();
 
   constructor(private readonly o: PoolOptions) {}
@@ -314,7 +331,8 @@ export class WorkerPool {
   }
 
   private onReply(w: Worker, job: Job, r: PoolResult): void {
-    if (r.infra) this.counters.watchdogKills++;
+    if (r.watchdog) this.counters.watchdogKills++;
+    if (w.retireReason !== null) this.counters.retired++;
     job.resolve(r);
     if (!w.retired && w.runs >= this.o.recycleAfter && !this.replacing.has(w) && !this.closing) this.recycle(w);
     if (w.retired && w.job === null && !w.exited && !this.replacing.has(w)) w.shutdown();

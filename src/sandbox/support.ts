@@ -139,9 +139,14 @@ export function bwrapArgs(o: BwrapOptions): string[] {
     }
     bwrapHelp.set(o.bwrap, help);
   }
-  const a: string[] = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
-  // No user namespaces inside (seccomp denies unshare/setns as well).
-  if (help.includes('--disable-userns')) a.push('--unshare-user', '--disable-userns');
+  if (!help.includes('--as-pid-1')) {
+    throw new SandboxUnavailableError(`${o.bwrap} is too old (bubblewrap >= 0.8 is needed for --as-pid-1)`);
+  }
+  // --as-pid-1: the fork server itself is pid 1 of the namespace (non-dumpable, filtered), not a
+  // bwrap init that a program could inject code into; when it dies the kernel kills every process of
+  // the namespace. The server makes its own nested user + mount namespace for a bounded /tmp and
+  // forbids further user namespaces there (server.py private_tmp), so no --disable-userns here.
+  const a: string[] = ['--unshare-all', '--unshare-user', '--as-pid-1', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   a.push('--hostname', 'sandbox');
   a.push('--ro-bind', '/usr', '/usr');
   // Debian's merged /usr: /bin, /lib, ... are symlinks into /usr; older layouts are directories.

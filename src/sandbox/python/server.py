@@ -25,8 +25,8 @@ import linecache
 import os
 import resource
 import select
-import shutil
 import signal
+import stat
 import struct
 import sys
 import time
@@ -42,6 +42,10 @@ DEFAULTS = {
     "output_bytes": 65536,      # stdout cap
     "require_seccomp": True,    # fail closed when the seccomp module is missing
     "warm": True,               # import sympy/numpy and exercise them before serving
+    "private_tmp": False,       # mount our own /tmp (bytes and inodes bounded); needs a user namespace
+    "tmp_bytes": 32 << 20,      # size of that /tmp
+    "tmp_inodes": 4096,         # files + directories that /tmp can hold
+    "tag": "",                  # diagnostics only: lets tests find every process of a sandbox
 }
 
 CFG = dict(DEFAULTS)
@@ -94,9 +98,80 @@ def read_request():
 
 # --- hardening of the parent itself -------------------------------------------------------------
 _libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_DUMPABLE = 4
-# Not dumpable: a child running as the same uid cannot open /proc/<parent>/mem, fd or environ.
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+PR_CAPBSET_DROP = 24
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+
+
+def _fail(msg):
+    send({"ready": False, "error": msg})
+    sys.exit(3)
+
+
+def _check(rc, what):
+    if rc != 0:
+        e = ctypes.get_errno()
+        _fail("%s failed: %s" % (what, os.strerror(e)))
+
+
+def private_tmp():
+    """Mounts a fresh tmpfs on /tmp that bounds inodes as well as bytes (bwrap's --tmpfs bounds only
+    bytes: a program could create ~10^6 directories, i.e. ~1 GB of kernel memory, and make the wipe
+    take seconds). bwrap cannot pass nr_inodes, so this process enters a user + mount namespace of its
+    own (mapping its uid to itself), mounts the tmpfs, forbids further user namespaces, and then drops
+    every capability before any untrusted code exists. Must run while the process is single-threaded."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(user, mount namespace)")
+    with open("/proc/self/setgroups", "w") as fh:
+        fh.write("deny")
+    with open("/proc/self/uid_map", "w") as fh:
+        fh.write("%d %d 1" % (uid, uid))
+    with open("/proc/self/gid_map", "w") as fh:
+        fh.write("%d %d 1" % (gid, gid))
+    opts = "size=%d,nr_inodes=%d,mode=0700" % (int(CFG["tmp_bytes"]), int(CFG["tmp_inodes"]))
+    _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.encode()), "mount(/tmp)")
+    os.chdir("/tmp")
+    # No user namespaces below this one (the children's seccomp filter denies unshare as well).
+    with open("/proc/sys/user/max_user_namespaces", "w") as fh:
+        fh.write("0")
+    drop_capabilities()
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities():
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != errno.EINVAL:
+            _fail("prctl(PR_CAPBSET_DROP, %d) failed: %s" % (cap, os.strerror(ctypes.get_errno())))
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    hdr = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(hdr), data), "capset")
+    with open("/proc/self/status") as fh:
+        caps = {ln.split(":")[0]: int(ln.split()[1], 16) for ln in fh if ln.startswith("Cap")}
+    if any(caps.get(k, 1) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")):
+        _fail("capabilities still held after dropping them: %r" % caps)
+
+
+if CFG["private_tmp"]:
+    private_tmp()  # writes /proc/self/*_map: before the process becomes non-dumpable
+
+# Not dumpable: a child running as the same uid cannot open /proc/<parent>/mem, fd, syscall or
+# environ. Inside bwrap (--as-pid-1) this process is pid 1 of the namespace: nothing else runs there
+# but its own children, and none exists yet.
 _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+if _libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0:
+    _fail("could not make the sandbox server non-dumpable")
 
 try:
     import seccomp  # Debian: python3-seccomp
@@ -208,32 +283,75 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def build_seccomp_template():
-    """Compiles the filter once (libseccomp is slow to do it per child). Deny process creation,
-    exec, tracing, namespace and mount games, BPF, non-AF_UNIX sockets, and signals to any process
-    but the child itself; everything else is allowed (the rest of the isolation comes from bwrap and
-    rlimits). The child's pid is unknown here, so a placeholder is compiled in and patched in the
-    child (its offsets are recorded)."""
-    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    eperm = seccomp.ERRNO(errno.EPERM)
-    deny = [
-        "fork", "vfork", "clone", "execve", "execveat",
-        "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
-        "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
-        "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-        "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
-        "io_uring_setup", "io_uring_enter", "io_uring_register",
-        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-        "reboot", "swapon", "swapoff", "syslog", "acct", "quotactl",
-        "name_to_handle_at", "open_by_handle_at", "fanotify_init", "lookup_dcookie",
-        "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
-        "mknod", "mknodat", "personality", "setpgid", "setsid",
-    ]
-    for name in deny:
+# Syscalls neither the server nor its children ever need once the server is set up.
+DENY_EVERYWHERE = [
+    "execve", "execveat",
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+    "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "reboot", "swapon", "swapoff", "syslog", "acct", "quotactl",
+    "name_to_handle_at", "open_by_handle_at", "fanotify_init", "lookup_dcookie", "personality",
+]
+
+# What only the children are denied (the server forks, and keeps its own IPC namespace empty).
+DENY_IN_CHILD = DENY_EVERYWHERE + [
+    "fork", "vfork", "clone",
+    "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+    "process_madvise", "process_mrelease",
+    "mknod", "mknodat", "setpgid", "setsid",
+    # SysV and POSIX IPC: segments and queues would outlive the run (cross-request channel) and hold
+    # memory outside RLIMIT_AS.
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    # Anonymous files: memory outside RLIMIT_AS (the /tmp tmpfs is the only file memory, and bounded).
+    "memfd_create", "memfd_secret",
+]
+
+# Calls that act on another process given a pid in argument 0 (0 means the caller).
+PID_ARG0 = ["prlimit64", "sched_setscheduler", "sched_setparam", "sched_setaffinity", "sched_setattr",
+            "migrate_pages", "move_pages"]
+F_SETFL, F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY = 4, 8, 10, 15, 1024, 1026
+O_ASYNC = 0o20000
+# ioctls that route SIGIO/SIGURG to a process or turn on async signals: FIOSETOWN, SIOCSPGRP,
+# FIOASYNC, TIOCSPGRP.
+SIGNAL_IOCTLS = [0x8901, 0x8902, 0x5452, 0x5410]
+LOW32 = 0xFFFFFFFF
+
+
+def _deny_all(f, action, names):
+    for name in names:
         try:
-            f.add_rule(eperm, name)
+            f.add_rule(action, name)
         except Exception:  # noqa: BLE001 - a syscall unknown to this libseccomp/arch
             pass
+
+
+def build_server_filter():
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    _deny_all(f, seccomp.ERRNO(errno.EPERM), DENY_EVERYWHERE)
+    return f
+
+
+def build_seccomp_template():
+    """Compiles the children's filter once (libseccomp is slow to do it per child). Deny process
+    creation, exec, tracing, namespace and mount games, BPF, IPC, anonymous memory files, non-AF_UNIX
+    sockets, and every way of acting on another process: signals (kill/tkill/tgkill to anything but
+    the child itself, signal routing through F_SETOWN/F_SETSIG/O_ASYNC and their ioctls), and
+    rlimits, priority, scheduling, affinity and memory policy of any pid but 0 (the caller).
+    Everything else is allowed (the rest of the isolation comes from bwrap, rlimits and the private
+    /tmp). The child's pid is unknown here, so a placeholder is compiled in and patched in the child
+    (its offsets are recorded).
+
+    Arguments that the kernel reads as 32-bit ints are compared on their low 32 bits when a match
+    means "deny" (MASKED_EQ), so that garbage in the high half cannot slip past the filter; "deny
+    unless equal" comparisons are 64-bit, which only errs on the side of denying."""
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    eperm = seccomp.ERRNO(errno.EPERM)
+    _deny_all(f, eperm, DENY_IN_CHILD)
     # clone3 must fail with ENOSYS so that glibc falls back to clone(2), which is denied above.
     try:
         f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
@@ -244,6 +362,22 @@ def build_seccomp_template():
     f.add_rule(eperm, "kill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
     f.add_rule(eperm, "tkill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
     f.add_rule(eperm, "tgkill", seccomp.Arg(0, seccomp.NE, PID_PLACEHOLDER))
+    for name in PID_ARG0:
+        try:
+            f.add_rule(eperm, name, seccomp.Arg(0, seccomp.NE, 0))
+        except Exception:  # noqa: BLE001
+            pass
+    # setpriority/ioprio_set(which, who): only PRIO_PROCESS / IOPRIO_WHO_PROCESS of the caller.
+    f.add_rule(eperm, "setpriority", seccomp.Arg(0, seccomp.NE, 0))
+    f.add_rule(eperm, "setpriority", seccomp.Arg(1, seccomp.NE, 0))
+    f.add_rule(eperm, "ioprio_set", seccomp.Arg(0, seccomp.NE, 1))
+    f.add_rule(eperm, "ioprio_set", seccomp.Arg(1, seccomp.NE, 0))
+    for cmd in (F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY):
+        f.add_rule(eperm, "fcntl", seccomp.Arg(1, seccomp.MASKED_EQ, LOW32, cmd))
+    f.add_rule(eperm, "fcntl", seccomp.Arg(1, seccomp.MASKED_EQ, LOW32, F_SETFL),
+               seccomp.Arg(2, seccomp.MASKED_EQ, O_ASYNC, O_ASYNC))
+    for req in SIGNAL_IOCTLS:
+        f.add_rule(eperm, "ioctl", seccomp.Arg(1, seccomp.MASKED_EQ, LOW32, req))
     r, w = os.pipe()
     with os.fdopen(w, "wb") as fo:
         f.export_bpf(fo)
@@ -266,6 +400,11 @@ def build_seccomp_template():
 
 
 _BPF = build_seccomp_template() if seccomp is not None else None
+if seccomp is not None:
+    # The server's own filter (the children's is stacked on top of it): even code running in the
+    # server could not exec, trace, mount or enter namespaces.
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    build_server_filter().load()
 
 
 def install_seccomp():
@@ -337,6 +476,10 @@ def _no_system(command):
     raise PermissionError(errno.EPERM, "Operation not permitted")
 
 
+ARMED = b"R"
+SETUP_FAILED = b"E"
+
+
 def child_main(code_r, out_w, res_w, scratch):
     """Runs in the pre-forked child: waits for one request, runs it, exits. Never returns."""
     rc = 70
@@ -355,6 +498,8 @@ def child_main(code_r, out_w, res_w, scratch):
         os.chdir(scratch)
         set_limits()
         install_seccomp()
+        # "Armed": everything after this byte on the result pipe may come from the program.
+        os.write(res_w, ARMED)
         out = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
                                newline="\n", write_through=False)
         sys.stdout = sys.__stdout__ = out
@@ -405,7 +550,8 @@ def child_main(code_r, out_w, res_w, scratch):
             out.flush()
         except BaseException:  # noqa: BLE001
             pass
-        payload = json.dumps({"status": status, "error": error, "traceback": tb}).encode()
+        # Framed as the last line: a program that wrote to this pipe itself cannot displace it.
+        payload = b"\n" + json.dumps({"status": status, "error": error, "traceback": tb}).encode() + b"\n"
         # Close stdout first so that the parent sees EOF without waiting for our exit.
         try:
             os.close(1)
@@ -418,50 +564,64 @@ def child_main(code_r, out_w, res_w, scratch):
             pass
         rc = 0
     except BaseException as e:  # noqa: BLE001 - a failure while setting up the child
+        # Only reachable before ARMED is written (the request is read after it), so the server can
+        # tell this infrastructure failure from anything a program writes.
         try:
-            os.write(4, json.dumps({"status": "crash", "error": "sandbox setup failed: " + repr(e)[:500],
-                                    "traceback": None}).encode())
+            os.write(4, SETUP_FAILED + ("sandbox setup failed: " + repr(e)[:500]).encode())
         except BaseException:  # noqa: BLE001
             pass
+        rc = 71
     finally:
         os._exit(rc)
 
 
+def _fix_dir(name, dir_fd):
+    """Makes a directory entry ours to empty (a program may have chmod-ed it to 0)."""
+    os.chmod(name, 0o700, dir_fd=dir_fd)
+
+
 def wipe(scratch):
-    """Empties the scratch area (the whole private /tmp inside bwrap)."""
+    """Empties the scratch area (the whole private /tmp inside bwrap), without recursion and with two
+    descriptors at most: every directory found inside a top-level directory is first moved up to the
+    top level (renameat), so depth never matters, and permissions are restored on the way. Only the
+    server runs while it wipes (the child has been reaped), so nothing changes under it. The private
+    /tmp bounds the number of entries (tmp_inodes), so this is bounded too."""
     root = scratch if not CFG["wipe_scratch_root"] else "/tmp"
-
-    def onerror(func, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-        except OSError:
-            pass
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
-
+    os.chmod(root, 0o700)
+    rfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    moved = 0
     try:
-        os.chmod(root, 0o700)
-    except OSError:
-        pass
-    with os.scandir(root) as it:
-        entries = list(it)
-    for ent in entries:
-        p = ent.path
-        try:
-            if ent.is_dir(follow_symlinks=False):
-                shutil.rmtree(p, onerror=onerror)
-            else:
-                os.unlink(p)
-        except OSError:
-            onerror(None, p, None)
-    if os.listdir(root):
-        raise RuntimeError("could not wipe the scratch directory")
+        while True:
+            names = os.listdir(rfd)
+            if not names:
+                return
+            for name in names:
+                st = os.stat(name, dir_fd=rfd, follow_symlinks=False)
+                if not stat.S_ISDIR(st.st_mode):
+                    os.unlink(name, dir_fd=rfd)
+                    continue
+                _fix_dir(name, rfd)
+                dfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=rfd)
+                try:
+                    for sub in os.listdir(dfd):
+                        sst = os.stat(sub, dir_fd=dfd, follow_symlinks=False)
+                        if stat.S_ISDIR(sst.st_mode):
+                            _fix_dir(sub, dfd)
+                            while True:
+                                moved += 1
+                                try:
+                                    os.rename(sub, ".w%d" % moved, src_dir_fd=dfd, dst_dir_fd=rfd)
+                                    break
+                                except OSError as e:  # a program's own entry of that name
+                                    if e.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                                        raise
+                        else:
+                            os.unlink(sub, dir_fd=dfd)
+                finally:
+                    os.close(dfd)
+                os.rmdir(name, dir_fd=rfd)
+    finally:
+        os.close(rfd)
 
 
 SIGNAMES = {getattr(signal, n): n for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")}
@@ -492,21 +652,48 @@ _next = None
 
 
 def reap(pid):
+    """SIGKILL (a no-op when it has exited) and wait: no child outlives its request."""
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    return os.waitpid(pid, 0)[1]
+
+
+def _classify_exit(wstatus):
+    if os.WIFSIGNALED(wstatus):
+        sig = os.WTERMSIG(wstatus)
+        if sig == signal.SIGXCPU:
+            return "timeout", "TimeoutError: CPU time limit exceeded"
+        if sig == signal.SIGXFSZ:
+            return "error", "OSError: file size limit exceeded"
+        return "crash", "Crash: the program was killed by signal %s" % SIGNAMES.get(sig, sig)
+    return "error", "SystemExit: the program exited early with status %d" % os.WEXITSTATUS(wstatus)
+
+
+def _last_report(res):
+    """The harness's report: the last non-empty line after ARMED, if it is one."""
+    lines = [ln for ln in bytes(res[1:]).split(b"\n") if ln.strip()]
+    if not lines:
+        return None
     try:
-        return os.waitpid(pid, 0)[1]
-    except ChildProcessError:
-        return 0
+        reply = json.loads(lines[-1].decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    if isinstance(reply, dict) and reply.get("status") in ("ok", "error", "memory"):
+        return reply
+    return None
 
 
 def run(code, timeout_ms):
-    """Runs one request on the pre-forked child. Returns (reply, pid still to reap or None)."""
+    """Runs one request on the pre-forked child and waits for it to exit: the outcome is decided by
+    the server from the child's exit status, its deadline and its own pipes; the child's report only
+    adds the exception text, and only counts when the child exited with status 0 after it.
+    Returns the reply; the child is gone when it returns."""
     global _next
     child, _next = _next or prefork(), None
     pid, out_r, res_r, code_w = child
+    pidfd = os.pidfd_open(pid)
     t0 = time.monotonic()
     deadline = t0 + timeout_ms / 1000.0
     payload = int(timeout_ms).to_bytes(4, "little") + code.encode("utf-8", "surrogatepass")
@@ -524,18 +711,23 @@ def run(code, timeout_ms):
     out = bytearray()
     res = bytearray()
     open_fds = {out_r: out, res_r: res}
+    exited = False
     killed = None
     try:
-        while open_fds:
+        while open_fds or not exited:
             left = deadline - time.monotonic()
             if left <= 0:
                 killed = "timeout"
                 break
+            watch = list(open_fds) + ([] if exited else [pidfd])
             try:
-                ready, _, _ = select.select(list(open_fds), [], [], left)
+                ready, _, _ = select.select(watch, [], [], left)
             except InterruptedError:
                 continue
             for fd in ready:
+                if fd == pidfd:
+                    exited = True
+                    continue
                 buf = open_fds[fd]
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
@@ -551,64 +743,76 @@ def run(code, timeout_ms):
     finally:
         os.close(out_r)
         os.close(res_r)
+        os.close(pidfd)
+    wstatus = reap(pid)
     ms = (time.monotonic() - t0) * 1000.0
 
     stdout = bytes(out[:OUTPUT_CAP]).decode("utf-8", "replace")
-    status, error, tb = "crash", None, None
-    pending = pid
-    if killed == "timeout":
+    status, error, tb, infra = "crash", None, None, False
+    if res[:1] == SETUP_FAILED:
+        status, error, infra = "crash", "Crash: " + bytes(res[1:RESULT_CAP]).decode("utf-8", "replace"), True
+    elif killed == "timeout":
         status, error = "timeout", "TimeoutError: execution exceeded %g s" % (timeout_ms / 1000.0)
     elif killed == "output_limit":
         status, error = "output_limit", "OutputLimitError: output exceeded %d bytes" % OUTPUT_CAP
     elif killed == "crash":
         status, error = "crash", "Crash: malformed result from the child"
+    elif res[:1] != ARMED:
+        status, error, infra = "crash", "Crash: the sandboxed process did not start (%s)" % _describe_status(wstatus), True
     else:
-        reply = None
-        if res:
-            try:
-                reply = json.loads(res.decode("utf-8", "replace"))
-            except ValueError:
-                reply = None
-        if isinstance(reply, dict) and reply.get("status") in ("ok", "error", "memory", "crash"):
+        reply = _last_report(res) if os.WIFEXITED(wstatus) and os.WEXITSTATUS(wstatus) == 0 else None
+        if reply is not None:
             status = reply["status"]
             error = reply.get("error") if isinstance(reply.get("error"), str) else None
             tb = reply.get("traceback") if isinstance(reply.get("traceback"), str) else None
             if status != "ok" and not error:
                 error = "Error"
         else:
-            # No report: the child died. Its exit status says how (both pipes are closed, so it is
-            # exiting already; do not SIGKILL it before reading the status).
-            _, wstatus = os.waitpid(pid, 0)
-            pending = None
-            if os.WIFSIGNALED(wstatus):
-                sig = os.WTERMSIG(wstatus)
-                if sig == signal.SIGXCPU:
-                    status, error = "timeout", "TimeoutError: CPU time limit exceeded"
-                elif sig == signal.SIGXFSZ:
-                    status, error = "error", "OSError: file size limit exceeded"
-                else:
-                    status, error = "crash", "Crash: the program was killed by signal %s" % SIGNAMES.get(sig, sig)
-            else:
-                status, error = "error", "SystemExit: the program exited early with status %d" % os.WEXITSTATUS(wstatus)
-    return {"status": status, "stdout": stdout, "error": error, "traceback": tb, "ms": round(ms, 3)}, pending
+            status, error = _classify_exit(wstatus)
+    reply = {"status": status, "stdout": stdout, "error": error, "traceback": tb, "ms": round(ms, 3)}
+    if infra:
+        reply["infra"] = True
+    return reply
+
+
+def _describe_status(wstatus):
+    if os.WIFSIGNALED(wstatus):
+        return "signal %s" % SIGNAMES.get(os.WTERMSIG(wstatus), os.WTERMSIG(wstatus))
+    return "exit status %d" % os.WEXITSTATUS(wstatus)
 
 
 def self_test():
     """Fails closed when the limits are not actually enforced here."""
     probe = (
-        "import os, socket\n"
+        "import os, socket, ctypes, resource\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
         "r = []\n"
         "try:\n    os.fork(); r.append('fork')\nexcept OSError: pass\n"
         "try:\n    socket.socket(socket.AF_INET, socket.SOCK_STREAM); r.append('socket')\nexcept OSError: pass\n"
         "try:\n    os.kill(os.getppid(), 0); r.append('kill')\nexcept OSError: pass\n"
         "try:\n    open('/etc/rstar-probe', 'w'); r.append('write')\nexcept OSError: pass\n"
+        "try:\n    resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE); r.append('prlimit')\nexcept OSError: pass\n"
+        "if libc.shmget(0, 4096, 0o1600) >= 0: r.append('shmget')\n"
+        "if libc.memfd_create(b'x', 0) >= 0: r.append('memfd')\n"
         "print(','.join(r) or 'denied')\n"
     )
-    out, pending = run(probe, 10000)
-    if pending:
-        reap(pending)
+    out = run(probe, 10000)
     wipe(CFG["scratch"])
     return out
+
+
+# The server's own state, which no child may change (the filter denies it; this catches what it
+# does not): checked before every fork, and a server found changed retires instead of serving.
+_LIMITS = [getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_")]
+
+
+def server_state():
+    return (
+        tuple(resource.getrlimit(r) for r in _LIMITS),
+        os.getpriority(os.PRIO_PROCESS, 0),
+        os.sched_getscheduler(0),
+        tuple(sorted(os.sched_getaffinity(0))),
+    )
 
 
 def main():
@@ -618,6 +822,7 @@ def main():
     if CFG["require_seccomp"] and (st["status"] != "ok" or st["stdout"].strip() != "denied"):
         send({"ready": False, "error": "sandbox self-test failed: " + json.dumps(st)})
         sys.exit(3)
+    state = server_state()
     _next = prefork()
     send({"ready": True, "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp_ok, "huge_pages": _huge,
           "selftest": st["stdout"].strip(), "python": sys.version.split()[0]})
@@ -639,20 +844,29 @@ def main():
                 raise TypeError("code must be a string")
         except Exception as e:  # noqa: BLE001
             send({"id": None, "status": "crash", "stdout": "", "error": "bad request: " + repr(e)[:200],
-                  "traceback": None, "ms": 0})
+                  "traceback": None, "ms": 0, "infra": True})
             continue
-        reply, pending = run(code, min(max(1, timeout_ms), 3600 * 1000))
+        reply = run(code, min(max(1, timeout_ms), 3600 * 1000))
         reply["id"] = rid
-        # Reply first, then finish the child (its exit tears down a large address space) and wipe
-        # the scratch area before the next child is forked.
-        send(reply)
-        if pending:
-            reap(pending)
-        try:
-            wipe(CFG["scratch"])
-        except Exception as e:  # noqa: BLE001 - never serve from a dirty scratch area
-            sys.stderr.write("rstar sandbox: %r; exiting for a fresh start\n" % (e,))
+        # Before answering, make sure the next request will find a clean server: wipe the scratch
+        # area and check the server's own state. If either fails, say so in the reply (the pool then
+        # dispatches nothing more here and starts a replacement) and exit.
+        retire = None
+        if reply.get("infra"):
+            retire = "the sandboxed process failed to start"
+        else:
+            try:
+                wipe(CFG["scratch"])
+            except Exception as e:  # noqa: BLE001 - never serve from a dirty scratch area
+                retire = "could not wipe the scratch area: %r" % (e,)
+            if retire is None and server_state() != state:
+                retire = "the server's limits, priority or affinity changed"
+        if retire:
+            reply["retire"] = retire
+            send(reply)
+            sys.stderr.write("rstar sandbox: %s; exiting for a fresh start\n" % retire)
             sys.exit(4)
+        send(reply)
         _next = prefork()
 
 
