@@ -36,7 +36,7 @@ describe('sandbox: normal programs', { concurrency: false }, () => {
     assert.equal(r.status, 'ok');
     assert.equal(r.stdout, '5\nhéllo ∑ 😀\n');
     assert.equal(r.error, null);
-    assert.ok(r.ms >= 0 && r.ms < 5000);
+    assert.ok(Number.isFinite(r.ms) && r.ms >= 0);
   });
 
   it('prints the value of a final bare expression (str), once', async () => {
@@ -72,12 +72,12 @@ describe('sandbox: normal programs', { concurrency: false }, () => {
     assert.match(lib.traceback ?? '', /line 3, in f/);
   });
 
-  it('times out', async () => {
-    const t = Date.now();
+  it('times out under the time limit of the run', async () => {
     const r = await sb.run('while True:\n    pass', { timeoutMs: 300 });
     assert.equal(r.status, 'timeout');
-    assert.match(r.error ?? '', /TimeoutError/);
-    assert.ok(Date.now() - t < 3000);
+    // The server enforced this run's own 0.3 s limit (not the default, not the watchdog).
+    assert.equal(r.error, 'TimeoutError: execution exceeded 0.3 s');
+    assert.equal(sb.stats().watchdogKills, 0);
   });
 
   it('caches results by program and dedups identical programs in flight', async () => {
@@ -100,16 +100,16 @@ describe('sandbox: normal programs', { concurrency: false }, () => {
   });
 
   it('runs on both servers at once', async () => {
-    const t = Date.now();
-    const rs = await Promise.all(
-      [0, 1].map((i) => sb.run(`import time\ntime.sleep(0.6)\nprint(${i})`)),
+    const running = [0, 1].map((i) =>
+      sb.run(`import os\nprint(${i}, os.readlink("/proc/self/ns/pid"))`),
     );
-    const wall = Date.now() - t;
-    assert.deepEqual(
-      rs.map((r) => r.stdout),
-      ['0\n', '1\n'],
-    );
-    assert.ok(wall < 1100, `two 0.6 s programs took ${wall} ms`);
+    // Both were dispatched at once (one per server), none waits in the queue.
+    assert.deepEqual([sb.stats().busy, sb.stats().queued], [2, 0]);
+    const rs = await Promise.all(running);
+    const [a, b] = rs.map((r) => r.stdout.trim().split(' '));
+    assert.deepEqual([a[0], b[0]], ['0', '1']);
+    assert.match(a[1], /^pid:\[\d+\]$/);
+    assert.notEqual(a[1], b[1], 'two different servers (PID namespaces)');
   });
 
   it('serves many small programs', async () => {
@@ -154,17 +154,42 @@ describe('sandbox: supervision', { concurrency: false }, () => {
     }
   });
 
-  it('a server that dies is replaced; the run in flight reports a crash', async () => {
-    const sb = await createSandbox({ workers: 1, cache: false });
+  it('a server that dies is replaced; the run in flight reports a crash, which is not cached', async () => {
+    const sb = await createSandbox({ workers: 1 });
     try {
-      const running = sb.run('import time\ntime.sleep(3)');
-      await new Promise((r) => setTimeout(r, 200));
+      const code = 'import time\ntime.sleep(0.2)\nprint(3)';
+      const running = sb.run(code); // dispatched synchronously
+      assert.equal(sb.stats().busy, 1);
       process.kill(sb.pids()[0], 'SIGKILL');
       const r = await running;
       assert.equal(r.status, 'crash');
-      const ok = await sb.run('print(3)');
+      assert.match(r.error ?? '', /the sandbox server exited \(SIGKILL\)/);
+      // The same program again runs for real on the replacement.
+      const ok = await sb.run(code);
+      assert.equal(ok.cached, undefined);
       assert.equal(ok.stdout, '3\n');
+      assert.equal((await sb.run(code)).cached, true, 'the real outcome is cached');
       assert.equal(sb.stats().restarts, 1);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('after a watchdog kill, the queued job goes to the replacement, not the dying server', async () => {
+    const sb = await createSandbox({ workers: 1, graceMs: 400 });
+    try {
+      for (const pid of descendants(sb.pids()[0])) process.kill(pid, 'SIGSTOP');
+      const wedged = sb.run('print(1)', { timeoutMs: 300 });
+      const queued = sb.run('print(6 * 7)', { timeoutMs: 300 });
+      const [w, q] = await Promise.all([wedged, queued]);
+      assert.equal(w.status, 'timeout');
+      assert.match(w.error ?? '', /did not answer/);
+      assert.equal(q.status, 'ok', `queued job: ${q.error}`);
+      assert.equal(q.stdout, '42\n');
+      // The watchdog's timeout was the infrastructure's, not the program's: not cached.
+      const again = await sb.run('print(1)', { timeoutMs: 300 });
+      assert.deepEqual([again.status, again.stdout, again.cached], ['ok', '1\n', undefined]);
+      assert.deepEqual([sb.stats().watchdogKills, sb.stats().restarts], [1, 1]);
     } finally {
       await sb.close();
     }
@@ -205,11 +230,32 @@ describe('sandbox: supervision', { concurrency: false }, () => {
     try {
       chmodSync(dir, 0o755);
       const fake = join(dir, 'bwrap');
-      writeFileSync(fake, '#!/bin/sh\necho "bwrap: No permissions to create new namespace" >&2\nexit 1\n', { mode: 0o755 });
+      writeFileSync(
+        fake,
+        '#!/bin/sh\n[ "$1" = --help ] && { echo "    --as-pid-1  Do not install a reaper process with PID=1"; exit 0; }\n' +
+          'echo "bwrap: No permissions to create new namespace" >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
       await assert.rejects(createSandbox({ workers: 1, bwrapPath: fake }), (e: Error) => {
         assert.ok(e instanceof SandboxUnavailableError);
         assert.match(e.message, /user namespaces/);
         assert.match(e.message, /No permissions to create new namespace/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails closed when bwrap is too old to run the server as pid 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rstar-old-bwrap-'));
+    try {
+      chmodSync(dir, 0o755);
+      const fake = join(dir, 'bwrap');
+      writeFileSync(fake, '#!/bin/sh\necho "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]"\nexit 0\n', { mode: 0o755 });
+      await assert.rejects(createSandbox({ workers: 1, bwrapPath: fake }), (e: Error) => {
+        assert.ok(e instanceof SandboxUnavailableError);
+        assert.match(e.message, /too old \(bubblewrap >= 0\.8 is needed for --as-pid-1\)/);
         return true;
       });
     } finally {
