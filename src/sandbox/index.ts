@@ -1,13 +1,15 @@
 /**
  * The Python sandbox: runs model-written (untrusted) Python for every MCTS step, safely and fast.
  *
- * A pool of warm fork servers (one per core by default), each inside bubblewrap (no network, own PID
- * namespace, read-only filesystem, a small private /tmp, all capabilities dropped) and started as an
- * unprivileged host user with a whitelisted environment. The server imports math, sympy and numpy
- * once; per request it forks a child that sets rlimits, installs a seccomp filter (no processes,
- * exec, ptrace, mounts, namespaces, BPF, sockets other than AF_UNIX, or signals to other processes),
- * runs the code in a fresh namespace inside a scratch directory and exits. Node drives the pool over
- * pipes with a watchdog, caches results by a hash of the program, and recycles servers.
+ * A pool of warm fork servers (one per core by default), each inside bubblewrap as pid 1 of its own
+ * namespaces (no network, read-only filesystem, a private /tmp bounded in bytes and inodes, no
+ * capabilities) and started as an unprivileged host user with a whitelisted environment. The server
+ * imports math, sympy and numpy once; per request it forks a child that sets rlimits, installs a
+ * seccomp filter (no processes, exec, ptrace, mounts, namespaces, IPC, memfd, sockets other than
+ * AF_UNIX, and nothing that acts on another process), runs the code in a fresh namespace inside a
+ * scratch directory and exits. Node drives the pool over pipes with a watchdog, caches programs'
+ * results (never infrastructure failures) by a hash of the program, and recycles servers.
+ * The design, and what each defence is for: src/sandbox/README.md.
  *
  * Semantics of one run (what the search sees):
  * - `stdout` is everything the program printed (capped at 64 KiB). When the last statement is a bare

@@ -1,15 +1,18 @@
 # rstar-ts sandbox fork server.
 #
-# Runs inside bubblewrap as an unprivileged user (see src/sandbox/support.ts and index.ts). The warm parent imports
-# math, sympy and numpy once and never runs untrusted code: per request it forks a child that drops
-# to hard limits (rlimits + a seccomp filter), executes the snippet in a fresh namespace inside a
-# scratch directory, and exits. The parent enforces the wall-clock deadline with SIGKILL, caps the
-# output, classifies the result and wipes the scratch directory.
+# Runs inside bubblewrap as pid 1 of its namespace, as an unprivileged user (see src/sandbox/README.md
+# for the design). The warm parent imports math, sympy and numpy once and never runs untrusted code:
+# per request it forks a child that drops to hard limits (rlimits + a seccomp filter), executes the
+# snippet in a fresh namespace inside a scratch directory, and exits. The parent enforces the
+# wall-clock deadline with SIGKILL, caps the output, waits for the child, classifies the result from
+# the child's exit and wipes the scratch directory before answering.
 #
 # Protocol (one JSON object per line):
 #   stdin : {"id": any, "code": str, "timeout_ms": int}
 #   stdout: {"ready": true, ...}                               once, after warm-up and the self-test
 #           {"id", "status", "stdout", "error", "traceback", "ms"}  per request
+#           + "infra": true   when the sandbox failed, not the program (never cached)
+#           + "retire": why   when the server exits after this reply (it gets no more requests)
 # status: ok | error | timeout | output_limit | memory | crash
 #
 # Configuration: a JSON object in argv[1] (see DEFAULTS).
@@ -580,6 +583,17 @@ def _fix_dir(name, dir_fd):
     os.chmod(name, 0o700, dir_fd=dir_fd)
 
 
+def _untouched(root):
+    """The common case, cheaply: /tmp holds just the empty, unchanged scratch directory."""
+    try:
+        if stat.S_IMODE(os.stat(root).st_mode) != 0o700 or os.listdir(root) != ["run"]:
+            return False
+        st = os.stat(os.path.join(root, "run"), follow_symlinks=False)
+        return stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700 and not os.listdir(os.path.join(root, "run"))
+    except OSError:
+        return False
+
+
 def wipe(scratch):
     """Empties the scratch area (the whole private /tmp inside bwrap), without recursion and with two
     descriptors at most: every directory found inside a top-level directory is first moved up to the
@@ -587,6 +601,8 @@ def wipe(scratch):
     server runs while it wipes (the child has been reaped), so nothing changes under it. The private
     /tmp bounds the number of entries (tmp_inodes), so this is bounded too."""
     root = scratch if not CFG["wipe_scratch_root"] else "/tmp"
+    if CFG["wipe_scratch_root"] and _untouched(root):
+        return
     os.chmod(root, 0o700)
     rfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     moved = 0
