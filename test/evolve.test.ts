@@ -159,7 +159,7 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
     assert.equal(state.rounds[0].policy, served.url);
     const synth = JSON.parse(readFileSync(join(out, 'round-1', 'synth', 'manifest.json'), 'utf8'));
     assert.equal(synth.config.policy, served.url);
-    assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, BOOTSTRAP);
+    assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, 'models/round0', 'recorded repo-relative');
     // Round 0 evaluated through the server answers as the embedded bundle does.
     const viaUrl = readFileSync(join(out, state.rounds[0].eval.greedy!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const local = join(dir, 'local.jsonl');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { machinePath } from '../src/util/machine-paths.js';
+import { machinePath, portablePath } from '../src/util/machine-paths.js';
 import { REPO_ROOT } from './helpers/paths.js';
 
 test('machinePath: home, work and temp directories of a machine, not system paths, URLs or relative paths', () => {
@@ -50,4 +50,10 @@ test('no committed file under docs/ or models/ holds an absolute path of a machi
       });
   }
   assert.deepEqual(found, []);
+});
+
+test('portablePath: repo-relative inside the repository, the name alone outside it', () => {
+  assert.equal(portablePath(join(REPO_ROOT, 'runs', 'ev', 'sft.jsonl'), REPO_ROOT), 'runs/ev/sft.jsonl');
+  assert.equal(portablePath('/elsewhere/data/pairs.jsonl', REPO_ROOT), 'pairs.jsonl');
+  assert.equal(portablePath(join(REPO_ROOT, '..', 'sibling', 'x.jsonl'), REPO_ROOT), 'x.jsonl');
 });

@@ -1,3 +1,5 @@
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+
 /**
  * Absolute paths of a particular machine (a home, work or temp directory) in text: what committed
  * files must not hold. System paths that are the same everywhere (`/usr/bin/python3`), URL paths
@@ -14,4 +16,14 @@ export function machinePath(line: string): string | null {
     if (m) return line.slice(m.index, m.index + 60).split(/["'`\s)]/)[0];
   }
   return null;
+}
+
+/**
+ * How a manifest records a file or directory: relative to `root` (the repository) when it lies
+ * inside it, else its name alone (the sha256 recorded beside it identifies it).
+ */
+export function portablePath(path: string, root: string): string {
+  const rel = relative(root, resolve(path));
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? basename(resolve(path)) : rel.split(sep).join('/');
 }
