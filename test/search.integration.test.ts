@@ -99,6 +99,25 @@ test('beam search with the shipped PPM: every kept node valued by it, level-1 an
   }
 });
 
+test('MCTS with the shipped PPM (what --mode mcts does on models/default): PPM-guided, every new node valued by it, level-2 answers right', async () => {
+  const problems = generateProblems({ level: 2, count: 2, seed: 8181, split: 'test' });
+  const rs = await runSearches(problems.map((p) => ({ question: p.question })), ppmDeps, { ...cfg, mode: 'mcts' }, { concurrency: 2 });
+  let intermediate = 0;
+  for (const [i, r] of rs.entries()) {
+    assert.ok(r.answer !== null && judge.equal(r.answer, problems[i].answer), `problem ${i}: ${r.answer} vs ${problems[i].answer}`);
+    const t = r.tree!;
+    assert.equal(t.guide, 'ppm', 'guide auto with a reward model and no gold');
+    const path = (id: number): string => (t.nodes[id].parent === null ? '' : path(t.nodes[id].parent!) + t.nodes[id].text);
+    // A node's value is its first visit: the PPM's score for every new step that was not an invalid
+    // terminal (intermediate steps, later marked exhausted once every child is terminal, and answers).
+    const valued = t.nodes.filter((n) => n.parent !== null && (!n.terminal || n.reason === 'answer' || n.reason === 'exhausted'));
+    assert.ok(valued.some((n) => n.reason === 'answer'), 'answers are valued by the PPM');
+    for (const n of valued) near(n.value!, await ppmScore(t.prompt + path(n.id)), `problem ${i} node ${n.tag}`);
+    intermediate += valued.filter((n) => n.reason !== 'answer').length;
+  }
+  assert.ok(intermediate > 0, 'some intermediate steps were valued by the PPM');
+});
+
 test('terminal-guided MCTS on a hard problem: ±1 terminals, Q backed up along paths, same seed same tree', async () => {
   const [p] = generateProblems({ level: 3, count: 1, seed: 777, split: 'test' });
   const d = { ...deps, reward: undefined };
