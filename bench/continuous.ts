@@ -13,6 +13,7 @@ import { generateProblems } from '../src/data/curriculum/index.js';
 import { runSearches } from '../src/search/scheduler.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../src/search/types.js';
 import { DEFAULT_BUNDLE } from '../src/cli/paths.js';
+import { bundleInfo } from './bundle-info.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +31,8 @@ const per = Math.ceil(count / 3);
 const problems = [2, 3, 4].flatMap((level) => generateProblems({ level: level as 2 | 3 | 4, count: per, seed: 77, split: 'train' })).slice(0, count);
 const cfg: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', temperature: 1.0, rollouts: Number(values.rollouts), candidates: Number(values.candidates), keepTree: false };
 
-const engine = await OnnxPolicy.load(loadBundle(DEFAULT_BUNDLE), {});
+const bundle = loadBundle(DEFAULT_BUNDLE);
+const engine = await OnnxPolicy.load(bundle, {});
 const executor = await createSandbox({ cache: false });
 const judge = createJudge();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -61,6 +63,8 @@ process.stdout.write(
   JSON.stringify(
     {
       bench: 'continuous-batching',
+      command: ['node dist/bench/continuous.js', ...process.argv.slice(2)].join(' '),
+      ...bundleInfo(DEFAULT_BUNDLE, bundle),
       problems: problems.length,
       rollouts: cfg.rollouts,
       candidates: cfg.candidates,

@@ -15,6 +15,7 @@ import { generateProblems } from '../src/data/curriculum/index.js';
 import { runSearches } from '../src/search/scheduler.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type SearchMode } from '../src/search/types.js';
 import { DEFAULT_BUNDLE } from '../src/cli/paths.js';
+import { bundleInfo } from './bundle-info.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,12 +24,13 @@ function arg(name: string, def: number): number {
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const levelsArg = process.argv.includes('--levels') ? process.argv[process.argv.indexOf('--levels') + 1] : '1,2,3,4,5';
 
-const engine = await OnnxPolicy.load(loadBundle(DEFAULT_BUNDLE), {});
+const bundle = loadBundle(DEFAULT_BUNDLE);
+const engine = await OnnxPolicy.load(bundle, {});
 const policy = new BatchingPolicy(engine);
 const executor = await createSandbox({});
 const judge = createJudge();
 const deps: SearchDeps = { policy, executor, judge };
-const out: Record<string, unknown> = { bundle: DEFAULT_BUNDLE };
+const out: Record<string, unknown> = { command: ['node dist/bench/search.js', ...process.argv.slice(2)].join(' '), ...bundleInfo(DEFAULT_BUNDLE, bundle) };
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
 const base: SearchConfig = {

@@ -16,6 +16,7 @@ import { generateProblems } from '../src/data/curriculum/index.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps } from '../src/search/types.js';
 import { runSynth } from '../src/synth/synth-run.js';
 import { DEFAULT_BUNDLE } from '../src/cli/paths.js';
+import { bundleInfo } from './bundle-info.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,6 +47,7 @@ const byLevel = levels.map((level) => generateProblems({ level, count: per, seed
 const problems = Array.from({ length: per }, (_, i) => byLevel.map((ps) => ps[i])).flat().filter(Boolean).slice(0, count);
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
+const info = bundleInfo(DEFAULT_BUNDLE, bundle);
 const engine = await OnnxPolicy.load(bundle, { seed });
 const policy = new BatchingPolicy(engine);
 const executor = await createSandbox({});
@@ -62,7 +64,7 @@ const { records, progress } = await runSynth(
   {
     data: `curriculum levels ${levels.join(',')} seed ${seed}`,
     dataSha256: `curriculum:${levels.join(',')}:${seed}:${count}`,
-    policy: DEFAULT_BUNDLE,
+    policy: info.bundle,
     policySha256: bundle.manifest.policy?.sha256 ?? null,
     seed,
     mode: 'mcts-terminal',
@@ -89,7 +91,8 @@ const solvedPerLevel = Object.fromEntries(
     .map(([l, v]) => [l, { problems: v.n, solved: v.solved, rate: round(v.solved / v.n) }]),
 );
 const result = {
-  bundle: DEFAULT_BUNDLE,
+  command: ['node dist/bench/synth.js', ...process.argv.slice(2)].join(' '),
+  ...info,
   problems: records.length,
   rollouts,
   candidates,

@@ -8,7 +8,7 @@ import { REPO_ROOT } from './helpers/paths.js';
 import { loadEvolveConfig } from '../src/evolve/config.js';
 import type { EvolveState } from '../src/evolve/layout.js';
 import { readRun } from '../src/synth/synth-run.js';
-import { loadBundle } from '../src/models/bundle.js';
+import { loadBundle, ppmHeldOut } from '../src/models/bundle.js';
 import { startServe } from './helpers/serve.js';
 
 const BOOTSTRAP = join(REPO_ROOT, 'models', 'round0');
@@ -74,6 +74,7 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
     assert.equal(second.code, 0, second.stderr);
     state = JSON.parse(second.stdout) as EvolveState;
     assert.deepEqual(state.rounds.map((r) => r.status), ['complete', 'complete', 'complete']);
+    assert.equal(state.stageTimes, 'checkpointed');
     assert.equal(readFileSync(join(out, 'round-1', 'policy', 'manifest.json'), 'utf8'), r1Policy, 'round 1 is not redone');
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'evolve.json'), 'utf8')), state);
 
@@ -85,6 +86,9 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
       assert.ok(policy.policyPath && existsSync(policy.policyPath));
       const ppm = loadBundle(round.ppm!);
       assert.ok(ppm.ppmPath && existsSync(ppm.ppmPath), `round ${r} PPM exported`);
+      // The held-out pair accuracy is recorded with the number of pairs behind it.
+      assert.equal(typeof round.ppmHeldOutPairs, 'number');
+      assert.deepEqual({ accuracy: round.ppmPairAccuracy, pairs: round.ppmHeldOutPairs }, ppmHeldOut(ppm.manifest));
       assert.deepEqual(Object.keys(round.eval).sort(), ['bon', 'greedy', 'mcts', 'sc']);
       for (const f of Object.values(round.eval)) {
         const lines = readFileSync(join(out, f!), 'utf8').trim().split('\n');
@@ -155,7 +159,7 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
     assert.equal(state.rounds[0].policy, served.url);
     const synth = JSON.parse(readFileSync(join(out, 'round-1', 'synth', 'manifest.json'), 'utf8'));
     assert.equal(synth.config.policy, served.url);
-    assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, BOOTSTRAP);
+    assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, 'models/round0', 'recorded repo-relative');
     // Round 0 evaluated through the server answers as the embedded bundle does.
     const viaUrl = readFileSync(join(out, state.rounds[0].eval.greedy!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const local = join(dir, 'local.jsonl');

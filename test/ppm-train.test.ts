@@ -130,7 +130,7 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.ok(scores.every((s) => s >= -1 && s <= 1));
   });
 
-  test('orm and qreg: losses decrease; pair accuracy on the same held-out problems as pairwise', { timeout: 600_000 }, async () => {
+  test('orm and qreg: losses decrease; their pair accuracy is measured on the pairwise run\'s held-out pairs (ORM\'s recomputed with ONNX Runtime)', { timeout: 600_000 }, async () => {
     const pairs = makePairs(40, 8, 11);
     // orm through the bundle builder: --pairs gives the held-out problems (the same as the pairwise run's).
     const ormData = join(dir, 'orm.jsonl');
@@ -154,7 +154,18 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     const m = manifest.ppm!.metrics as Record<string, number>;
     accuracies.orm = m.pair_accuracy;
     assert.equal(manifest.ppm!.training!.objective, 'orm');
-    assert.ok(typeof m.pair_accuracy === 'number' && typeof m.val_loss === 'number');
+    assert.equal(typeof m.val_loss, 'number');
+    // The recorded pair accuracy is the share of held-out pairs the exported ORM ranks right (ONNX vs
+    // PyTorch numerics may flip at most one near-tie).
+    const heldPairs = pairs.filter((p) => held.has(p.problem_id!));
+    const valLines = readFileSync(join(dir, 'ppm', 'work', 'val_pairs.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(heldPairs.length, valLines.length);
+    assert.equal((manifest.ppm!.metrics as { val_pairs: { pairs: number } }).val_pairs.pairs, heldPairs.length);
+    const orm = await OnnxReward.load(loadBundle(join(dir, 'orm')));
+    const ormScores = await orm.score(heldPairs.flatMap((p) => [p.prompt + p.chosen, p.prompt + p.rejected]));
+    await orm.close();
+    const ranked = heldPairs.filter((_, i) => ormScores[2 * i] > ormScores[2 * i + 1]).length;
+    assert.ok(Math.abs(m.pair_accuracy * heldPairs.length - ranked) <= 1, `recorded ${m.pair_accuracy} of ${heldPairs.length} pairs, ONNX ranks ${ranked} right`);
 
     // qreg straight through the trainer (token ids written here), with the same held-out pairs.
     const b = loadBundle(policy);
@@ -171,7 +182,10 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.ok(steps[steps.length - 1].loss < steps[0].loss * 0.7, `qreg loss ${steps[0].loss} → ${steps[steps.length - 1].loss}`);
     accuracies.qreg = q.metrics.pair_accuracy;
     assert.equal(q.metrics.objective, 'qreg');
-    assert.ok(typeof q.metrics.pair_accuracy === 'number');
+    // Measured on those same held-out pairs: a whole number of them.
+    assert.equal((q.metrics.val_pairs as { pairs: number }).pairs, heldPairs.length);
+    const qRight = (q.metrics.pair_accuracy as number) * heldPairs.length;
+    assert.ok(Math.abs(qRight - Math.round(qRight)) < 1e-9, `qreg pair accuracy ${q.metrics.pair_accuracy} is not a count of ${heldPairs.length} pairs`);
     assert.ok(existsSync(join(dir, 'qreg', 'checkpoint.pt')) && existsSync(join(dir, 'qreg', 'train_metrics.json')));
   });
 

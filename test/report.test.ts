@@ -63,7 +63,7 @@ const scCurves = (maj: boolean[], pass: number[], tokens: number[]): SampleCurve
  *   round 1: greedy L1 2/2, L4 1/2; best-of-N 2/4 with rm@k curves; MCTS 4/4; no self-consistency
  *   round 2: status eval, greedy 4/4 done, MCTS still running (not listed in evolve.json)
  */
-function buildRun(dir: string, opts: { ablations?: boolean } = {}): string {
+function buildRun(dir: string, opts: { ablations?: boolean; oldAccounting?: boolean; oldAblations?: boolean } = {}): string {
   const run = join(dir, 'run');
   mkdirSync(run, { recursive: true });
   writeEval(run, 'round-0/eval/greedy.jsonl', 'greedy', {}, [result('a', 1, true, 10), result('b', 1, true, 30), result('c', 4, false, 50), result('d', 4, false, 70)]);
@@ -90,6 +90,7 @@ function buildRun(dir: string, opts: { ablations?: boolean } = {}): string {
     command: 'rstar evolve --config c.yaml --out run',
     started: '2026-01-01T00:00:00.000Z',
     updated: '2026-01-01T01:00:00.000Z',
+    ...(opts.oldAccounting ? {} : { stageTimes: 'checkpointed' as const }),
     testSet: 'curriculum:test',
     evalN: 4,
     rounds: [
@@ -101,6 +102,7 @@ function buildRun(dir: string, opts: { ablations?: boolean } = {}): string {
         sftExamples: 11,
         ppmPairs: 7,
         ppmPairAccuracy: 0.75,
+        ppmHeldOutPairs: 4,
         wallSeconds: { synth: 60, 'train-policy': 30, 'train-ppm': 10, eval: 20 },
       }),
       round(2, {
@@ -120,6 +122,7 @@ function buildRun(dir: string, opts: { ablations?: boolean } = {}): string {
     mkdirSync(join(run, 'ablation'));
     // The shapes as `rstar ablate` writes them (typed by the exported interfaces) …
     const sft: SftDataAblation = {
+      command: 'rstar ablate sft-data --run run --round 1 --samples 8',
       round: 1,
       samplesPerProblem: 8,
       rows: [
@@ -129,8 +132,11 @@ function buildRun(dir: string, opts: { ablations?: boolean } = {}): string {
       ],
     };
     writeFileSync(join(run, 'ablation', 'sft-data.json'), JSON.stringify(sft));
-    // … and, for the reward models, the brief's shape without "round".
-    const rm: Omit<RewardModelAblation, 'round'> = {
+    // … and, for the reward models, either that shape or (oldAblations) a file from before the
+    // command and the held-out pair count were recorded.
+    const recorded: Omit<RewardModelAblation, 'n' | 'rows'> = { command: 'rstar ablate reward-models --run run --round 1 --held-out 0.2', round: 1, heldOutPairs: 10, heldOut: 0.2 };
+    const rm: Pick<RewardModelAblation, 'n' | 'rows'> & Partial<RewardModelAblation> = {
+      ...(opts.oldAblations ? {} : recorded),
       n: 4,
       rows: [
         { model: 'PPM (pairwise)', pairAccuracy: 0.9, bestOfN: { '1': 1, '4': 0.5, all: 0.75 }, mcts: { '1': 1, '4': 1, all: 1 } },
@@ -197,13 +203,14 @@ test('report: per-round per-level tables, headline series and round stats comput
       '| 2 | ppm | 16 | 8 | 7 | 2000 | 90 | 7/8 (87.5%) | L1 4/4, L4 3/4 |',
     ]);
     assert.deepEqual(section(md, '## Training and wall time'), [
-      '| round | status | SFT examples | PPM pairs | PPM held-out pair acc % | synth s | train-policy s | train-ppm s | eval s | total s |',
+      '| round | status | SFT examples | PPM pairs | PPM held-out pair acc % (n pairs) | synth s | train-policy s | train-ppm s | eval s | total s |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       '| 0 | complete | — | — | — | — | — | — | 20 | 20 |',
-      '| 1 | complete | 11 | 7 | 75.0 | 60 | 30 | 10 | 20 | 120 |',
-      '| 2 | eval | 13 | 9 | 80.0 | 90 | 30 | 10 | — | 130 |',
+      '| 1 | complete | 11 | 7 | 75.0 (n = 4) | 60 | 30 | 10 | 20 | 120 |',
+      '| 2 | eval | 13 | 9 | 80.0 (n not recorded) | 90 | 30 | 10 | — | 130 |',
     ]);
-    assert.match(md, /^Wall time: 4\.5 min in all, 3\.8 min without the held-out evaluations\.$/m);
+    assert.match(md, /^Wall time: 4\.5 min in all, 3\.8 min without the held-out evaluations; the run's start-to-last-update span is 60\.0 min\.$/m);
+    assert.doesNotMatch(md, /old accounting/);
     for (const f of Object.values(PLOTS)) assert.match(md, new RegExp(`\\]\\(${f.replace('.', '\\.')}\\)`));
     assert.doesNotMatch(md, /ablation/i);
     // A plot that was not written is not linked.
@@ -224,13 +231,27 @@ test('report: the SFT-data and reward-model ablation tables', () => {
       '| rejection-sampled | 9 | 100.0 | 0.0 | 50.0 |',
       '| MCTS step-verified | 11 | 100.0 | 50.0 | 75.0 |',
     ]);
-    assert.deepEqual(section(md, '## Reward-model ablation (N = 4)'), [
-      '| reward model | held-out pair acc % | best-of-N L1 | best-of-N L4 | best-of-N all | MCTS L1 | MCTS L4 | MCTS all |',
+    assert.match(md, /^Greedy held-out accuracy .* Made by `rstar ablate sft-data --run run --round 1 --samples 8`\.$/m);
+    assert.match(md, /pair accuracy on n = 10 held-out pairs \(pairs of 20\.0% of the training problems, held out\)\. Made by `rstar ablate reward-models --run run --round 1 --held-out 0\.2`\.$/m);
+    assert.deepEqual(section(md, '## Reward-model ablation (round 1 policy and trees, N = 4)'), [
+      '| reward model | held-out pair acc % (n = 10) | best-of-N L1 | best-of-N L4 | best-of-N all | MCTS L1 | MCTS L4 | MCTS all |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       '| PPM (pairwise) | 90.0 | 100.0 | 50.0 | 75.0 | 100.0 | 100.0 | 100.0 |',
       '| ORM | 70.0 | 100.0 | 0.0 | 50.0 | — | — | — |',
       '| majority vote | — | 100.0 | 50.0 | 75.0 | — | — | — |',
     ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('report: a run from before stage times were checkpointed, and an ablation without its n or command, say so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-report-old-'));
+  try {
+    const md = renderMarkdown(loadReport(buildRun(dir, { ablations: true, oldAccounting: true, oldAblations: true })), { generated: GENERATED });
+    assert.match(md, /^> Stage times of this run are wrong by the old accounting: .* Trust the start-to-last-update span \(60\.0 min\) instead\.$/m);
+    assert.match(md, /pair accuracy on n = not recorded .* The command that made it was not recorded/);
+    assert.equal(section(md, '## Reward-model ablation (N = 4)')[0].split(' | ')[1], 'held-out pair acc % (n = ?)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

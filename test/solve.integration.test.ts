@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { rstar } from './helpers/cli.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
+import { createJudge } from '../src/grade/index.js';
+
+const judge = createJudge();
 
 // End to end with the shipped bundle: real ONNX engine, real sandbox, real grader.
 test('rstar solve prints steps, the executed output and a boxed answer', () => {
@@ -17,14 +20,20 @@ test('rstar solve prints steps, the executed output and a boxed answer', () => {
   assert.match(r.stdout, new RegExp(`answer: ${p.answer}\\b`));
 });
 
-test('rstar solve --json in self-consistency mode reports votes', () => {
+test('rstar solve --json in self-consistency mode: votes tally the samples, the majority answer is chosen and right', () => {
   const [p] = generateProblems({ level: 2, count: 1, seed: 4243, split: 'test' });
   const r = rstar(['solve', '--mode', 'self-consistency', '-n', '4', '--json', p.question]);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as { answer: string | null; chosen: number; trajectories: Array<{ answer: string | null }>; votes: Array<{ answer: string; count: number }> };
   assert.equal(out.trajectories.length, 4);
-  assert.ok(out.votes.length >= 1);
-  assert.equal(out.votes.reduce((a: number, v: { count: number }) => a + v.count, 0) <= 4, true);
+  const answers = out.trajectories.map((t) => t.answer).filter((a): a is string => a !== null);
+  // Every sample with an answer is counted once, in the class of answers equal to it.
+  assert.equal(out.votes.reduce((a, v) => a + v.count, 0), answers.length);
+  for (const v of out.votes) assert.equal(v.count, answers.filter((a) => judge.equal(a, v.answer)).length, `votes for ${v.answer}`);
+  // The answer is the most-voted one, it is the chosen sample's, and it is right.
+  assert.equal(Math.max(...out.votes.map((v) => v.count)), out.votes.find((v) => judge.equal(v.answer, out.answer!))!.count);
+  assert.ok(judge.equal(out.trajectories[out.chosen].answer!, out.answer!));
+  assert.ok(out.answer !== null && judge.equal(out.answer, p.answer), `${out.answer} vs ${p.answer}`);
 });
 
 test('rstar eval gets most fresh level-1 test problems right with the shipped bundle', () => {

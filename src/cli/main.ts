@@ -1,37 +1,8 @@
-import { Command, CommanderError } from 'commander';
-import { registerSolve } from './commands/solve.js';
-import { registerEval } from './commands/eval.js';
-import { registerGen } from './commands/gen.js';
-import { registerTrain } from './commands/train.js';
-import { registerIoCommands } from './commands/io-commands.js';
-import { registerSynth } from './commands/synth.js';
-import { registerExtract } from './commands/extract.js';
-import { registerServe } from './commands/serve.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerEvolve, registerAblate } from './commands/evolve.js';
-import { registerReport } from './commands/report.js';
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
 import { UserError } from './errors.js';
 
-const program = new Command();
-program
-  .name('rstar')
-  .description('rStar-Math in TypeScript: deep thinking with MCTS over code-augmented reasoning steps')
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
-
-registerSolve(program);
-registerEval(program);
-registerGen(program);
-registerTrain(program);
-registerIoCommands(program);
-registerSynth(program);
-registerExtract(program);
-registerServe(program);
-registerAnalyze(program);
-registerEvolve(program);
-registerAblate(program);
-registerReport(program);
+const program = buildProgram();
 
 try {
   await program.parseAsync(process.argv);

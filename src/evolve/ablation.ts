@@ -21,6 +21,8 @@ import { atomicWrite } from '../util/files.js';
 
 /** OUT/ablation/sft-data.json (rendered by `rstar report`). */
 export interface SftDataAblation {
+  /** The command that made this file. */
+  command: string;
   round: number;
   samplesPerProblem: number;
   rows: Array<{ data: string; examples: number; perLevel: Record<string, number>; all: number }>;
@@ -28,8 +30,13 @@ export interface SftDataAblation {
 
 /** OUT/ablation/reward-models.json (rendered by `rstar report`). */
 export interface RewardModelAblation {
+  /** The command that made this file. */
+  command: string;
   round: number;
   n: number;
+  /** Held-out pairs every model's pair accuracy is measured on, and the fraction of problems held out for them. */
+  heldOutPairs: number;
+  heldOut: number;
   rows: Array<{ model: string; pairAccuracy: number | null; bestOfN: Record<string, number> | null; mcts: Record<string, number> | null }>;
 }
 
@@ -149,7 +156,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
         data: v.file,
         out: bundle,
         ...policySftSettings(cfg, base, cfg.seed + opts.round),
-        command: `rstar ablate sft-data --run ${out} --round ${opts.round}`,
+        command: `rstar ablate sft-data --run ${out} --round ${opts.round} --samples ${opts.samples}`,
         onEvent: h.onTrainerEvent,
         onLog: (l) => h.log(`ablation train: ${l}`),
       });
@@ -160,7 +167,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
     const { all, ...perLevel } = lv;
     rows.push({ data: v.data, examples, perLevel, all });
   }
-  const result: SftDataAblation = { round: opts.round, samplesPerProblem: opts.samples, rows };
+  const result: SftDataAblation = { command: `rstar ablate sft-data --run ${out} --round ${opts.round} --samples ${opts.samples}`, round: opts.round, samplesPerProblem: opts.samples, rows };
   atomicWrite(join(out, 'ablation', 'sft-data.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
 }
@@ -192,6 +199,7 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
   const valPairs: PpmPair[] = extractPairs(valRecs, pairOpts);
   if (valPairs.length === 0) throw new Error(`${out}: no preference pairs among the held-out problems of round ${opts.round}; raise --held-out`);
   const valPath = write('val-pairs.jsonl', valPairs);
+  const rewardCommand = `rstar ablate reward-models --run ${out} --round ${opts.round} --held-out ${opts.heldOut}`;
   const models = [
     { model: 'PPM (pairwise)', objective: 'pairwise' as const, data: write('pairs.jsonl', extractPairs(trainRecs, pairOpts)), name: 'ppm' },
     { model: 'ORM (outcome)', objective: 'orm' as const, data: write('orm.jsonl', extractOrm(trainRecs)), name: 'orm' },
@@ -216,7 +224,7 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
         device: cfg.ppm.device,
         seed: cfg.seed + opts.round,
         maxMinutes: cfg.ppm.maxMinutes,
-        command: `rstar ablate reward-models --run ${out} --round ${opts.round}`,
+        command: rewardCommand,
         onEvent: h.onTrainerEvent,
         onLog: (l: string) => h.log(`ablation train ${m.name}: ${l}`),
       });
@@ -237,7 +245,7 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
     rows.push({ model: m.model, pairAccuracy: acc, bestOfN: byLevel(bon), mcts: byLevel(mcts) });
   }
   rows.push({ model: 'majority vote (no reward)', pairAccuracy: null, bestOfN: byLevel(sc), mcts: null });
-  const result: RewardModelAblation = { round: opts.round, n, rows };
+  const result: RewardModelAblation = { command: rewardCommand, round: opts.round, n, heldOutPairs: valPairs.length, heldOut: opts.heldOut, rows };
   atomicWrite(join(out, 'ablation', 'reward-models.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
 }

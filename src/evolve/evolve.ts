@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { openRuntime, type Runtime } from '../cli/runtime.js';
 import { loadDataset, datasetHash, type EvalProblem } from '../eval/datasets.js';
 import { runEval } from '../eval/run-eval.js';
-import { readManifest } from '../models/bundle.js';
+import { ppmHeldOut, readManifest } from '../models/bundle.js';
 import { extractPairs } from '../ppm/pairs.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../search/types.js';
 import { extractSft, type SftExample } from '../synth/extract-sft.js';
@@ -15,6 +15,7 @@ import { hashSeed } from '../util/rng.js';
 import { policySftSettings, type EvolveConfig } from './config.js';
 import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
 import { atomicWrite } from '../util/files.js';
+import { timeStage, type StageClockOptions } from './stage-clock.js';
 
 export interface EvolveHooks {
   log(line: string): void;
@@ -31,6 +32,8 @@ export interface EvolveOptions {
   /** Skip the per-round held-out evaluations. */
   noEval?: boolean;
   signal?: AbortSignal;
+  /** Clock of the per-stage wall times (tests inject one). */
+  clock?: Omit<StageClockOptions, 'save'>;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -74,6 +77,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       command: o.command,
       started: new Date().toISOString(),
       updated: new Date().toISOString(),
+      stageTimes: 'checkpointed',
       testSet: cfg.test,
       evalN: cfg.eval.n,
       rounds: [0, ...cfg.rounds.map((_, i) => i + 1)].map((round) => ({
@@ -86,6 +90,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
         sftExamples: null,
         ppmPairs: null,
         ppmPairAccuracy: null,
+        ppmHeldOutPairs: null,
         eval: {},
         wallSeconds: {},
       })),
@@ -100,13 +105,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
   const train = await loadDataset(cfg.train);
   const test = await loadDataset(cfg.test);
   const trainHash = datasetHash(train.problems);
-  const timed = async <T>(round: EvolveRound, stage: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const v = await f();
-    round.wallSeconds[stage] = Math.round((performance.now() - t0) / 100) / 10 + (round.wallSeconds[stage] ?? 0);
-    save();
-    return v;
-  };
+  const timed = <T>(round: EvolveRound, stage: string, f: () => Promise<T>): Promise<T> => timeStage(round.wallSeconds, stage, f, { save, ...o.clock });
   const aborted = () => o.signal?.aborted === true;
 
   const last = Math.min(o.untilRound ?? cfg.rounds.length, cfg.rounds.length);
@@ -269,8 +268,9 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
         );
       }
       round.ppm = ppmDir;
-      const ppmManifest = readManifest(ppmDir).ppm as { metrics?: { pair_accuracy?: number } } | undefined;
-      round.ppmPairAccuracy = ppmManifest?.metrics?.pair_accuracy ?? null;
+      const held = ppmHeldOut(readManifest(ppmDir));
+      round.ppmPairAccuracy = held.accuracy;
+      round.ppmHeldOutPairs = held.pairs;
       save();
     }
 

@@ -44,7 +44,10 @@ export interface EvolveRound {
   ppmPairAccuracy: number | null;
   /** Held-out evaluation results files by mode (relative to the run directory). */
   eval: Partial<Record<EvalModeName, string>>;
+  /** Wall seconds per stage, summed over every process that worked on it (./stage-clock.ts). */
   wallSeconds: Record<string, number>;
+  /** Pairs the PPM's held-out pair accuracy was measured on (absent in runs made before it was recorded). */
+  ppmHeldOutPairs?: number | null;
 }
 
 export interface EvolveState {
@@ -54,6 +57,11 @@ export interface EvolveState {
   command: string;
   started: string;
   updated: string;
+  /**
+   * 'checkpointed': stage times accumulate across kills and resumes. Absent in runs started before
+   * that: their stage times count only work that finished in the process that started it.
+   */
+  stageTimes?: 'checkpointed';
   /** Held-out test set (a problems file or a curriculum spec) used by every round's eval. */
   testSet: string;
   /** N of self-consistency / best-of-N / MCTS rollouts in the evals. */

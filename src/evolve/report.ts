@@ -16,6 +16,7 @@ import type { RewardModelAblation, SftDataAblation } from './ablation.js';
 import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalModeName, type EvolveState } from './layout.js';
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 import { atomicWrite } from '../util/files.js';
+import { ppmHeldOut, readManifest } from '../models/bundle.js';
 
 /**
  * The ablation files the report renders, written by `rstar ablate` (src/evolve/ablation.ts, which
@@ -34,6 +35,7 @@ const stateSchema = z.object({
   command: z.string(),
   started: z.string(),
   updated: z.string(),
+  stageTimes: z.literal('checkpointed').optional(),
   testSet: z.string(),
   evalN: num,
   rounds: z.array(
@@ -47,6 +49,7 @@ const stateSchema = z.object({
       sftExamples: num.nullable(),
       ppmPairs: num.nullable(),
       ppmPairAccuracy: num.nullable(),
+      ppmHeldOutPairs: num.nullable().optional(),
       eval: z.record(z.string(), z.string()),
       wallSeconds: z.record(z.string(), num),
     }),
@@ -56,13 +59,17 @@ const stateSchema = z.object({
 const accuracies = z.record(z.string(), num);
 /** What the report accepts (round / samplesPerProblem may be missing from a hand-written file). */
 const sftAblationSchema = z.object({
+  command: z.string().optional(),
   round: z.number().int().optional(),
   samplesPerProblem: num.optional(),
   rows: z.array(z.object({ data: z.string(), examples: num, perLevel: accuracies, all: num })),
 });
 const rewardAblationSchema = z.object({
+  command: z.string().optional(),
   round: z.number().int().optional(),
   n: num,
+  heldOutPairs: num.optional(),
+  heldOut: num.optional(),
   rows: z.array(z.object({ model: z.string(), pairAccuracy: num.nullable(), bestOfN: accuracies.nullable(), mcts: accuracies.nullable().optional() })),
 });
 export type SftAblationInput = z.infer<typeof sftAblationSchema>;
@@ -172,6 +179,8 @@ export interface EvolveReport {
   levels: string[];
   sftAblation: SftAblationInput | null;
   rewardAblation: RewardAblationInput | null;
+  /** Held-out pairs of each round's PPM read from its bundle manifest, for states that did not record them. */
+  ppmHeldOutPairs: Record<number, number | null>;
   /** Things the reader should know: listed results that are missing, evals still running. */
   notes: string[];
 }
@@ -214,6 +223,7 @@ export function loadReport(run: string): EvolveReport {
     state,
     rounds,
     levels: [...levels].sort(byLevel),
+    ppmHeldOutPairs: Object.fromEntries(state.rounds.map((r) => [r.round, r.ppm && existsSync(join(r.ppm, 'manifest.json')) ? ppmHeldOut(readManifest(r.ppm)).pairs : null])),
     sftAblation: optional(SFT_ABLATION_FILE, sftAblationSchema),
     rewardAblation: optional(REWARD_ABLATION_FILE, rewardAblationSchema),
     notes,
@@ -236,6 +246,14 @@ const pct = (x: number | undefined | null) => (x === undefined || x === null || 
 const int = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? DASH : String(Math.round(x)));
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
 const table = (head: string[], rows: Array<Array<string | number>>) => [row(head), row(head.map(() => '---')), ...rows.map(row)];
+
+/** A pair accuracy with the number of pairs behind it: "50.0 (n = 2)"; "100.0 (n not recorded)". */
+export function withN(accuracy: number | null | undefined, n: number | null): string {
+  if (accuracy === null || accuracy === undefined) return DASH;
+  return `${pct(accuracy)} (${n === null ? 'n not recorded' : `n = ${n}`})`;
+}
+
+const madeBy = (command: string | undefined) => (command ? `Made by \`${command}\`.` : 'The command that made it was not recorded (a file from before it was).');
 
 /** Column headers of the per-level tables, with the run's N. */
 export function modeLabel(mode: EvalModeName, n: number): string {
@@ -355,13 +373,13 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
   L.push('', '## Training and wall time', '');
   L.push(
     ...table(
-      ['round', 'status', 'SFT examples', 'PPM pairs', 'PPM held-out pair acc %', ...stages.map((k) => `${k} s`), 'total s'],
+      ['round', 'status', 'SFT examples', 'PPM pairs', 'PPM held-out pair acc % (n pairs)', ...stages.map((k) => `${k} s`), 'total s'],
       s.rounds.map((st) => [
         st.round,
         st.status,
         st.sftExamples ?? DASH,
         st.ppmPairs ?? DASH,
-        pct(st.ppmPairAccuracy),
+        withN(st.ppmPairAccuracy, st.ppmHeldOutPairs ?? rep.ppmHeldOutPairs[st.round] ?? null),
         ...stages.map((k) => int(st.wallSeconds[k])),
         int(Object.values(st.wallSeconds).reduce((a, b) => a + b, 0)),
       ]),
@@ -369,13 +387,21 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
   );
   const total = s.rounds.reduce((a, st) => a + Object.values(st.wallSeconds).reduce((x, y) => x + y, 0), 0);
   const evalTotal = s.rounds.reduce((a, st) => a + (st.wallSeconds.eval ?? 0), 0);
-  L.push('', `Wall time: ${(total / 60).toFixed(1)} min in all, ${((total - evalTotal) / 60).toFixed(1)} min without the held-out evaluations.`);
+  const span = (Date.parse(s.updated) - Date.parse(s.started)) / 60_000;
+  L.push('', `Wall time: ${(total / 60).toFixed(1)} min in all, ${((total - evalTotal) / 60).toFixed(1)} min without the held-out evaluations; the run's start-to-last-update span is ${span.toFixed(1)} min.`);
+  if (s.stageTimes !== 'checkpointed') {
+    L.push(
+      '',
+      '> Stage times of this run are wrong by the old accounting: a stage counted only the work that finished in the process that started it, so a stage killed and resumed lost its earlier part (an eval resumed from finished results shows ~1 s). ' +
+        `Trust the start-to-last-update span (${span.toFixed(1)} min) instead.`,
+    );
+  }
 
   if (rep.sftAblation) {
     const a = rep.sftAblation;
     const levels = [...new Set(a.rows.flatMap((r) => Object.keys(r.perLevel)))].sort(byLevel);
     const what = [a.round !== undefined ? `round ${a.round} data` : null, a.samplesPerProblem !== undefined ? `${a.samplesPerProblem} self-samples per problem` : null].filter(Boolean);
-    L.push('', `## SFT-data ablation${what.length ? ` (${what.join(', ')})` : ''}`, '', 'Greedy held-out accuracy % of the policy fine-tuned from the same base on each kind of data.', '');
+    L.push('', `## SFT-data ablation${what.length ? ` (${what.join(', ')})` : ''}`, '', `Greedy held-out accuracy % of the policy fine-tuned from the same base on each kind of data. ${madeBy(a.command)}`, '');
     L.push(...table(['data', 'examples', ...levels.map((l) => `L${l}`), 'all'], a.rows.map((r) => [r.data, r.examples, ...levels.map((l) => pct(r.perLevel[l])), pct(r.all)])));
   }
   if (rep.rewardAblation) {
@@ -383,8 +409,13 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
     const levels = [...new Set(a.rows.flatMap((r) => [...Object.keys(r.bestOfN ?? {}), ...Object.keys(r.mcts ?? {})]))].filter((l) => l !== 'all').sort(byLevel);
     const hasMcts = a.rows.some((r) => r.mcts);
     L.push('', `## Reward-model ablation (${a.round !== undefined ? `round ${a.round} policy and trees, ` : ''}N = ${a.n})`, '');
-    L.push('Held-out accuracy % with each reward model choosing among N samples (best-of-N)' + (hasMcts ? ' and guiding MCTS.' : '.'), '');
-    const head = ['reward model', 'held-out pair acc %', ...levels.map((l) => `best-of-N L${l}`), 'best-of-N all'];
+    L.push(
+      'Held-out accuracy % with each reward model choosing among N samples (best-of-N)' +
+        (hasMcts ? ' and guiding MCTS' : '') +
+        `; pair accuracy on ${a.heldOutPairs !== undefined ? `n = ${a.heldOutPairs} held-out pairs${a.heldOut !== undefined ? ` (pairs of ${pct(a.heldOut)}% of the training problems, held out)` : ''}` : 'n = not recorded (a file from before n was recorded) held-out pairs'}. ${madeBy(a.command)}`,
+      '',
+    );
+    const head = ['reward model', `held-out pair acc % (n = ${a.heldOutPairs ?? '?'})`, ...levels.map((l) => `best-of-N L${l}`), 'best-of-N all'];
     if (hasMcts) head.push(...levels.map((l) => `MCTS L${l}`), 'MCTS all');
     L.push(
       ...table(

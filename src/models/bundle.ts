@@ -44,6 +44,14 @@ export const manifestSchema = z.object({
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/** A reward model's held-out pair accuracy and the number of pairs it was measured on (null: not recorded). */
+export function ppmHeldOut(m: Manifest): { accuracy: number | null; pairs: number | null } {
+  const acc = m.ppm?.metrics?.pair_accuracy;
+  const val = m.ppm?.metrics?.val_pairs as { pairs?: unknown } | null | undefined;
+  const pairs = val?.pairs ?? m.ppm?.training?.held_out_pairs;
+  return { accuracy: typeof acc === 'number' ? acc : null, pairs: typeof pairs === 'number' ? pairs : null };
+}
 export type Architecture = z.infer<typeof architectureSchema>;
 
 export interface Bundle {

@@ -9,6 +9,8 @@ import { PRESETS, type ModelShape } from './presets.js';
 import { runTrainer, type TrainerEvent } from './trainer-process.js';
 import { Rng } from '../util/rng.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
+import { portablePath } from '../util/machine-paths.js';
+import { PACKAGE_ROOT } from '../cli/paths.js';
 
 export interface TrainPolicyOptions {
   data: string;
@@ -150,11 +152,11 @@ export async function trainPolicyBundle(o: TrainPolicyOptions): Promise<Manifest
       sha256: sha256File(join(o.out, 'policy.onnx')),
       training: {
         kind: 'sft',
-        data: o.data,
+        data: portablePath(o.data, PACKAGE_ROOT),
         data_sha256: sha256File(o.data),
         records: records.length,
         validation_records: nVal,
-        init: o.init ?? null,
+        init: o.init ? portablePath(o.init, PACKAGE_ROOT) : null,
         preset: o.init ? null : o.preset,
         epochs: o.epochs,
         batch_size: o.batchSize,

@@ -7,6 +7,8 @@ import { readPairs, type PpmPair } from '../ppm/pairs.js';
 import { readRewardExamples, type RewardExample } from '../ppm/reward-data.js';
 import { runExport, runRewardTrain, type RewardMetrics, type RewardObjective, type TrainerEvent } from './trainer-process.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
+import { portablePath } from '../util/machine-paths.js';
+import { PACKAGE_ROOT } from '../cli/paths.js';
 
 /** Bad input data (a file, line and field are in the message), as opposed to a failed training run. */
 export class RewardDataError extends Error {}
@@ -226,18 +228,18 @@ export async function trainRewardBundle(o: TrainRewardBundleOptions): Promise<Ma
         kind: 'ppm',
         objective: o.objective,
         checkpoint: 'ppm.pt',
-        data: o.data,
+        data: portablePath(o.data, PACKAGE_ROOT),
         data_sha256: dataSha,
         records: pairwise ? trainPairs!.length : examples!.length,
         train_records: pairwise ? fitPairs.length : fitExamples.length,
-        pairs: o.pairs ?? (pairwise ? o.data : null),
+        pairs: o.pairs ? portablePath(o.pairs, PACKAGE_ROOT) : pairwise ? portablePath(o.data, PACKAGE_ROOT) : null,
         pairs_sha256: o.pairs ? sha256File(o.pairs) : pairwise ? dataSha : null,
-        val_pairs: o.valPairs ?? null,
+        val_pairs: o.valPairs ? portablePath(o.valPairs, PACKAGE_ROOT) : null,
         val_pairs_sha256: o.valPairs ? sha256File(o.valPairs) : null,
         val_fraction: o.valPairs ? null : valFraction,
         held_out_pairs: valPairs.length,
         held_out_problems: heldOut.size,
-        init: o.policy,
+        init: portablePath(o.policy, PACKAGE_ROOT),
         init_policy_sha256: base.manifest.policy?.sha256 ?? null,
         epochs: o.epochs ?? null,
         max_steps: o.maxSteps ?? null,

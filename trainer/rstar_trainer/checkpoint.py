@@ -5,6 +5,7 @@ import torch
 from .config import ModelConfig
 from .events import TrainerError
 from .model import Decoder
+from .paths import portable
 
 FORMAT = "rstar-ckpt/1"
 
@@ -83,4 +84,4 @@ def init_weights_from(model: Decoder, ck: dict) -> dict:
         # Tied source → untied target: start the LM head from the embeddings.
         own["lm_head.weight"] = ck["state_dict"]["embed.weight"].clone()
     model.load_state_dict(own)
-    return {"init_from": ck["path"], "init_kind": src.kind, "tensors_copied": copied, "tensors_skipped": skipped}
+    return {"init_from": portable(ck["path"]), "init_kind": src.kind, "tensors_copied": copied, "tensors_skipped": skipped}

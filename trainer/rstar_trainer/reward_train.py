@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from .checkpoint import FORMAT, atomic_save, cpu_state_dict, init_weights_from, load_checkpoint
 from .config import ModelConfig, load_config
+from .paths import portable
 from .data import PairData, PointData, collate_seqs, load_pair_data, load_point_data, plan_length_batches
 from .device import pick_device
 from .events import TrainerError, emit, log
@@ -357,9 +358,9 @@ def run_reward(args) -> None:
         "steps": step, "total_steps": total, "stopped": stopped,
         "tokens_seen": tokens_seen, "wall_time_s": wall, "device": str(device), "torch": str(torch.__version__),
         "bf16": use_bf16, "params": param_count(model),
-        "data": {"path": os.path.abspath(args.data), "sha256": train.sha256, "examples": len(train), "tokens": train.n_tokens},
-        "val_pairs": None if val_pairs is None else {"path": os.path.abspath(args.val_pairs), "sha256": val_pairs.sha256, "pairs": len(val_pairs)},
-        "val_data": None if val_data is None else {"path": os.path.abspath(args.val_data), "sha256": val_data.sha256, "examples": len(val_data)},
+        "data": {"path": portable(args.data), "sha256": train.sha256, "examples": len(train), "tokens": train.n_tokens},
+        "val_pairs": None if val_pairs is None else {"path": portable(args.val_pairs), "sha256": val_pairs.sha256, "pairs": len(val_pairs)},
+        "val_data": None if val_data is None else {"path": portable(args.val_data), "sha256": val_data.sha256, "examples": len(val_data)},
         "config": cfg.to_dict(), "init": init_info,
         "hyper": {"lr": args.lr, "min_lr": min_lr, "warmup": warmup, "weight_decay": args.weight_decay,
                   "batch_size": args.batch_size, "batch_tokens": args.batch_tokens, "pad_multiple": args.pad_multiple,

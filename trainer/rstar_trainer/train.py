@@ -15,6 +15,7 @@ from .data import IGNORE, collate, load_token_data, plan_epoch
 from .device import pick_device
 from .events import TrainerError, emit, log
 from .model import Decoder, param_count
+from .paths import portable
 
 _STOP = {"signal": None}
 
@@ -233,8 +234,8 @@ def run_sft(args) -> None:
         "val_loss": last_val, "steps": step, "total_steps": total, "stopped": stopped,
         "tokens_seen": tokens_seen, "wall_time_s": wall, "device": str(device), "torch": str(torch.__version__),
         "bf16": use_bf16, "params": param_count(model),
-        "data": {"path": os.path.abspath(args.data), "sha256": train.sha256, "examples": len(train), "tokens": train.n_tokens},
-        "val_data": None if val is None else {"path": os.path.abspath(args.val_data), "sha256": val.sha256, "examples": len(val)},
+        "data": {"path": portable(args.data), "sha256": train.sha256, "examples": len(train), "tokens": train.n_tokens},
+        "val_data": None if val is None else {"path": portable(args.val_data), "sha256": val.sha256, "examples": len(val)},
         "config": cfg.to_dict(), "init": init_info,
         "hyper": {"lr": args.lr, "min_lr": min_lr, "warmup": args.warmup, "weight_decay": args.weight_decay,
                   "batch_size": args.batch_size, "batch_tokens": args.batch_tokens, "pad_multiple": args.pad_multiple, "seed": args.seed, "epochs": epochs,

@@ -67,6 +67,8 @@ export function registerEvolve(program: Command): void {
     });
 }
 
+const percent = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(1)}%`);
+
 function hooks(quiet: boolean): EvolveHooks {
   return {
     log: (l) => quiet || process.stderr.write(`ablate: ${l}\n`),
@@ -94,9 +96,13 @@ export function registerAblate(program: Command): void {
     .option('--round <n>', 'round whose MCTS data and bootstrap policy are compared', intOption('--round', 1, 16), 1)
     .option('--samples <n>', 'self-samples per training problem', intOption('--samples', 1, 256), 8)
     .option('--quiet', 'no progress output')
+    .option('--json', 'print the result (RUN/ablation/sft-data.json) as JSON')
     .action(async (o) => {
       const r = await userErrors(() => ablateSftData(o.run, { round: o.round, samples: o.samples }, hooks(o.quiet)));
-      process.stdout.write(JSON.stringify(r) + '\n');
+      if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');
+      process.stdout.write(`${r.command}: greedy held-out accuracy\n`);
+      for (const row of r.rows) process.stdout.write(`  ${row.data}: ${percent(row.all)} (${row.examples} SFT examples)\n`);
+      process.stdout.write(`written to ${o.run}/ablation/sft-data.json\n`);
     });
   ablate
     .command('reward-models')
@@ -105,8 +111,15 @@ export function registerAblate(program: Command): void {
     .option('--round <n>', "round whose policy and trees are used", intOption('--round', 1, 16), 2)
     .option('--held-out <x>', 'fraction of training problems whose pairs measure pair accuracy', floatOption('--held-out', 0.01, 0.9), 0.2)
     .option('--quiet', 'no progress output')
+    .option('--json', 'print the result (RUN/ablation/reward-models.json) as JSON')
     .action(async (o) => {
       const r = await userErrors(() => ablateRewardModels(o.run, { round: o.round, heldOut: o.heldOut }, hooks(o.quiet)));
-      process.stdout.write(JSON.stringify(r) + '\n');
+      if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');
+      process.stdout.write(`${r.command}: held-out accuracy with N = ${r.n}; pair accuracy on ${r.heldOutPairs} held-out pairs\n`);
+      for (const row of r.rows) {
+        const pair = row.pairAccuracy === null ? '' : `pair acc ${percent(row.pairAccuracy)}, `;
+        process.stdout.write(`  ${row.model}: ${pair}best-of-N ${percent(row.bestOfN?.all)}${row.mcts ? `, MCTS ${percent(row.mcts.all)}` : ''}\n`);
+      }
+      process.stdout.write(`written to ${o.run}/ablation/reward-models.json\n`);
     });
 }
