@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerSolve } from './commands/solve.js';
 import { registerEval } from './commands/eval.js';
 import { registerGen } from './commands/gen.js';
+import { registerProbe } from './commands/probe.js';
 import { registerTrain } from './commands/train.js';
 import { registerIoCommands } from './commands/io-commands.js';
 import { registerSynth } from './commands/synth.js';
@@ -23,6 +24,7 @@ program
 registerSolve(program);
 registerEval(program);
 registerGen(program);
+registerProbe(program);
 registerTrain(program);
 registerIoCommands(program);
 registerSynth(program);
