@@ -25,6 +25,8 @@ export const V2_SEED_RUNGS = 3;
 
 export const V2_FAMILIES: readonly Family[] = [shopping, rates, ratios, ages, remainders, linear, counting, sequences, geometry, everyday];
 
+const SINGLE_POOL: readonly Family[] = [...V2_FAMILIES, everyday];
+
 /** The distribution every rung shares; only the operation count changes with the rung. */
 export const V2_MIX = {
   /** Chance that a problem (rung 2 and up) chains two or more families. */
@@ -60,7 +62,8 @@ function pickChain(rng: Prng, rung: number): Variant[] | null {
     }
   }
   for (let tries = 0; tries < 100; tries++) {
-    const ok = rng.pick(V2_FAMILIES).variants.filter((v) => v.ops === rung);
+    // Everyday stories (the wording people use) count twice among single-family problems.
+    const ok = rng.pick(SINGLE_POOL).variants.filter((v) => v.ops === rung);
     if (ok.length) return [rng.pick(ok)];
   }
   return null;

@@ -25,7 +25,7 @@ const SYNONYMS: Array<{ p: number; from: RegExp; to: string[] }> = [
   { p: 0.3, from: /\bbuys\b/g, to: ['purchases', 'gets'] },
   { p: 0.3, from: /\bbought\b/g, to: ['purchased', 'got'] },
   { p: 0.4, from: / in total\?/g, to: [' altogether?', ' in all?', ' overall?'] },
-  { p: 0.3, from: / each\./g, to: [' apiece.', ' per item.'] },
+  { p: 0.3, from: /(\$\d+) each\./g, to: ['$1 apiece.', '$1 per item.'] },
   { p: 0.3, from: /\bmiles per hour\b/g, to: ['mph', 'miles an hour'] },
   { p: 0.2, from: /\bHow many dollars\b/g, to: ['How much money, in dollars,'] },
   { p: 0.3, from: /\bgives away\b/g, to: ['hands out', 'gives out'] },

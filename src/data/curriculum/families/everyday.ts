@@ -190,6 +190,7 @@ function start(ctx: Ctx, P: Person, T: Noun, tense: Tense, withOp: boolean, inpu
   const count = st.calc(vname(T.p), `${mv} * ${kv}`);
   const text = ctx.pick([
     `${P.name} ${has} ${m} ${C.p} of ${k} ${T.p}`,
+    `${P.name} ${has} ${m} ${C.p} of ${k} ${T.p}`,
     `${P.name} ${has} ${m} ${C.p} with ${k} ${T.p} in each`,
     `${P.name} ${tense === 'present' ? 'buys' : 'bought'} ${m} ${C.p} of ${T.p}, ${k} in each ${C.s}`,
   ]);
