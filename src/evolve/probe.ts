@@ -29,6 +29,8 @@ export interface ProbeOptions {
   /** A level is on the frontier when pass@k > 0 and mean pass@1 lies in this band. */
   band?: [number, number];
   concurrency?: number;
+  /** Probe these problems (each with its `level`) instead of generating `count` per level (evolve probes its own training pool). */
+  problems?: EvalProblem[];
   /** Name used in warnings, e.g. "round 0". */
   policyName?: string;
   onResult?: (r: ProblemResult) => void;
@@ -158,7 +160,7 @@ export function summarizeProbe(
  */
 export async function probeFrontier(deps: SearchDeps, o: ProbeOptions): Promise<ProbeResult> {
   const t0 = performance.now();
-  const problems = probeProblems(o);
+  const problems = o.problems ?? probeProblems(o);
   const base: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, seed: o.searchSeed ?? 0, keepTree: false };
   const plain = { ...deps, reward: undefined };
   const run = (cfg: SearchConfig) =>
