@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/paths.js';
 import { loadEvolveConfig, sftSchedule, type EvolveConfig } from '../src/evolve/config.js';
 import { pickPool, probeSample } from '../src/evolve/frontier.js';
+import { runEvolve } from '../src/evolve/evolve.js';
 import { samplesToTree, stepChunks, roundSftSet } from '../src/evolve/round-data.js';
 import type { ProbeResult } from '../src/evolve/probe.js';
 import type { EvalProblem } from '../src/eval/datasets.js';
@@ -195,6 +196,31 @@ test('roundSftSet: replay share draws earlier rounds\' trajectories of problems 
     for (const e of half.examples) per.set(e.problem_id, (per.get(e.problem_id) ?? 0) + 1);
     assert.ok([...per.values()].every((n) => n <= 2));
     assert.equal(roundSftSet([r1, r2], 2, 1, 0.25, 's').replay, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runEvolve resumes a run recorded before the new optional fields (their defaults fill in), and still refuses a changed config', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-evolve-oldstate-'));
+  try {
+    const cfgPath = join(dir, 'c.yaml');
+    writeFileSync(
+      cfgPath,
+      `bootstrap: ${join(REPO_ROOT, 'models', 'round0')}\ntrain: curriculum:level=1,count=2,seed=1,split=train\ntest: curriculum:level=1,count=1,seed=2,split=test\nrounds:\n  - { guide: terminal, rollouts: 2 }\n`,
+    );
+    const cfg = loadEvolveConfig(cfgPath);
+    // The config as an older version recorded it: without pool/replay/policy.init/... .
+    const { pool: _p, replay: _r, ...old } = cfg as unknown as Record<string, unknown>;
+    const { init: _i, minSteps: _m, ...oldPolicy } = cfg.policy;
+    const { pairsFrom: _f, ...oldPpm } = cfg.ppm;
+    const rounds = [0, 1].map((round) => ({ round, status: 'complete', policy: 'x', ppm: null, synth: null, coverage: null, sftExamples: null, ppmPairs: null, ppmPairAccuracy: null, eval: {}, wallSeconds: {} }));
+    const state = { format: 'rstar-ts/evolve@1', config: { ...old, policy: oldPolicy, ppm: oldPpm }, command: 'old', started: '', updated: '', testSet: cfg.test, evalN: 1, rounds };
+    writeFileSync(join(dir, 'evolve.json'), JSON.stringify(state));
+    const hooks = { log: () => {}, progress: () => ({ tick: () => {}, stop: () => {} }) };
+    const got = await runEvolve(cfg, { out: dir, command: 'new' }, hooks);
+    assert.deepEqual(got.rounds.map((r) => r.status), ['complete', 'complete']);
+    await assert.rejects(runEvolve({ ...cfg, seed: 5 }, { out: dir, command: 'new' }, hooks), /cannot resume: this run was started with a different config/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import type { TrainerEvent } from '../train/trainer-process.js';
 import { hashSeed } from '../util/rng.js';
-import { policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
+import { evolveConfigSchema, policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
 import { roundPool } from './frontier.js';
 import { roundSftSet, runSampling, type RoundRun } from './round-data.js';
 import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
@@ -71,7 +71,9 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
   let state: EvolveState;
   if (existsSync(statePath)) {
     state = JSON.parse(readFileSync(statePath, 'utf8')) as EvolveState;
-    if (JSON.stringify(state.config) !== JSON.stringify(cfg)) {
+    // Parsed again so a run recorded before a new optional field (with its default) still resumes.
+    const recorded = evolveConfigSchema.safeParse(state.config);
+    if (!recorded.success || JSON.stringify(recorded.data) !== JSON.stringify(cfg)) {
       throw new Error(`${statePath}: cannot resume: this run was started with a different config (use a new --out)`);
     }
   } else {
