@@ -11,10 +11,10 @@ out=${1:-models/rebuilt-round0}
 device=${2:-cuda}
 if [ -e "$out" ]; then echo "$out: already exists; give a new OUT_DIR (or remove it first)" >&2; exit 2; fi
 work=$(mktemp -d)
-node bin/rstar.js gen --level 1 --count 30000 --seed 1 --split train > "$work/l1.jsonl"
-node bin/rstar.js gen --level 2 --count 30000 --seed 1 --split train > "$work/l2.jsonl"
+node bin/rstar.js gen --curriculum v1 --level 1 --count 30000 --seed 1 --split train > "$work/l1.jsonl"
+node bin/rstar.js gen --curriculum v1 --level 2 --count 30000 --seed 1 --split train > "$work/l2.jsonl"
 cat "$work/l1.jsonl" "$work/l2.jsonl" > "$work/seed.jsonl"
-for l in 3 4 5; do node bin/rstar.js gen --level "$l" --count 3000 --seed 1 --split train; done > "$work/tokenizer-corpus.jsonl"
+for l in 3 4 5; do node bin/rstar.js gen --curriculum v1 --level "$l" --count 3000 --seed 1 --split train; done > "$work/tokenizer-corpus.jsonl"
 node bin/rstar.js train policy --data "$work/seed.jsonl" --tokenizer-corpus "$work/tokenizer-corpus.jsonl" \
   --out "$out" --preset small --vocab-size 1024 --epochs 8 --batch-size 64 --lr 2e-3 --device "$device" --seed 0
 rm -rf "$out/work"

@@ -67,7 +67,7 @@ test('a malformed JSONL line in eval data names the file and line', () => {
 });
 
 test('a bad option value is rejected', () => {
-  const r = rstar(['gen', '--level', '9']);
+  const r = rstar(['gen', '--curriculum', 'v1', '--level', '9']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /--level must be between 1 and 5/);
 });

@@ -6,6 +6,9 @@ import {
   FAMILY_NAMES,
   LEVEL_SPECS,
   MAX_SENTENCES,
+  V2_FAMILIES,
+  V2_RUNGS,
+  describeLadder,
   generateProblems,
   generateProblemsWithReference,
   questionHash,
@@ -16,6 +19,8 @@ import {
 import { evaluate } from '../src/data/curriculum/expr.js';
 import { FINAL_ANSWER_COMMENT, accumulatedCode, parseSolution } from '../src/steps/protocol.js';
 import { findPython } from '../src/util/python.js';
+import { createSandbox } from '../src/sandbox/index.js';
+import { phrasingSkeleton, ladderStats } from '../src/data/curriculum/stats.js';
 
 const LEVELS: Level[] = [1, 2, 3, 4, 5];
 
@@ -228,4 +233,158 @@ test('real Python: the code of every sampled worked and reference solution print
   const res = JSON.parse(out) as { checked: number; bad: unknown[] };
   assert.equal(res.checked, cases.length);
   assert.deepEqual(res.bad, []);
+});
+
+// ── curriculum v2: the ladder of one-operation rungs ──
+
+const RUNGS = Array.from({ length: V2_RUNGS }, (_, i) => i + 1);
+const V2 = new Map<number, { train: ReferenceProblem[]; test: ReferenceProblem[] }>(
+  RUNGS.map((level) => [
+    level,
+    {
+      train: generateProblemsWithReference({ level, count: 200, seed: 11, split: 'train', curriculum: 'v2' }),
+      test: generateProblemsWithReference({ level, count: 100, seed: 11, split: 'test', curriculum: 'v2' }),
+    },
+  ]),
+);
+const V2_ALL = RUNGS.flatMap((l) => [...V2.get(l)!.train, ...V2.get(l)!.test]);
+
+/** Operators the reference code really performs (not what the generator declares). */
+function codeOps(sol: string): number {
+  let ops = 0;
+  const env = new Map<string, bigint>();
+  for (const s of parseSolution(sol).steps) {
+    for (const line of s.code.split('\n')) {
+      const m = /^([a-z_][a-z0-9_]*) = (.+)$/.exec(line);
+      if (!m) continue;
+      const e = evaluate(m[2], env);
+      env.set(m[1], e.value);
+      ops += e.ops;
+    }
+  }
+  return ops;
+}
+
+test('v2: rung r has exactly r operations in its reference code, on every rung', () => {
+  for (const level of RUNGS) {
+    for (const p of [...V2.get(level)!.train, ...V2.get(level)!.test]) {
+      assert.equal(p.ops, level, `${p.ops} ops at rung ${level}: ${p.question}`);
+      assert.equal(codeOps(p.referenceSolution), level, p.referenceSolution);
+      assert.equal(p.curriculum, 'v2');
+      assert.match(p.id, new RegExp(`^cur2-L${level}-[0-9a-f]{12}$`));
+      assert.match(p.answer, /^[1-9][0-9]*$/);
+      assert.ok(p.distractors >= 0 && p.distractors <= 2);
+      assert.ok(p.families.length >= 1 && p.families.length <= (level === 1 ? 1 : level === 2 ? 2 : 3), `${p.families.length} families at rung ${level}`);
+    }
+  }
+});
+
+test('v2: everything but the operation count is present from the low rungs up', () => {
+  const stats = ladderStats(RUNGS.map((level) => ({ level, problems: [...V2.get(level)!.train, ...V2.get(level)!.test] })));
+  for (const r of stats.rungs) {
+    // distractors on every rung
+    assert.ok(r.distractorRate > 0.3 && r.distractorRate < 0.6, `rung ${r.level}: distractor rate ${r.distractorRate}`);
+    // composition from rung 2 up (every problem above the largest single variant is composed or an everyday story)
+    if (r.level >= 2) assert.ok(r.compositionRate >= 0.2, `rung ${r.level}: composition rate ${r.compositionRate}`);
+    // big numbers on every rung (scales 2-3 drawn alike)
+    assert.ok(r.maxNumber.p90 >= 40, `rung ${r.level}: p90 of the largest number ${r.maxNumber.p90}`);
+  }
+  // all ten families on rung 1 and on rung 2 already
+  for (const level of [1, 2]) {
+    const fams = new Set([...V2.get(level)!.train, ...V2.get(level)!.test].flatMap((p) => p.families));
+    assert.equal(fams.size, level === 1 ? V2_FAMILIES.length - 1 : V2_FAMILIES.length, `families at rung ${level}: ${[...fams].join(' ')}`); // ratios has no 1-op variant
+  }
+  // the README's everyday question shape is in-distribution on the low rungs
+  const everyday = V2_ALL.filter((p) => p.level <= 3 && p.families[0] === 'everyday' && / (has|had) \w+ \w+ of \w+ \w+ and (gives|gave|loses|lost|sells|sold|donates|eats|ate) /.test(p.question));
+  assert.ok(everyday.length > 0, 'no "X has 3 boxes of 12 pencils and gives away 7" problem on rungs 1-3');
+});
+
+test('v2: phrasing variety per family is far above v1 (distinct question-sentence skeletons in 50 problems)', () => {
+  const lastSentence = (q: string) => q.split(/(?<=[.?!])\s+/).pop()!;
+  const byFamily = (ps: ReferenceProblem[]) => {
+    const m = new Map<string, ReferenceProblem[]>();
+    for (const p of ps) if (p.families.length === 1) m.set(p.families[0], [...(m.get(p.families[0]) ?? []), p]);
+    return m;
+  };
+  const distinct = (ps: ReferenceProblem[]) => new Set(ps.slice(0, 50).map((p) => phrasingSkeleton(lastSentence(p.question)))).size;
+  const v1 = byFamily(LEVELS.flatMap((l) => SAMPLE.get(l)!.train));
+  const v2 = byFamily(V2_ALL);
+  for (const f of V2_FAMILIES) {
+    const ps = v2.get(f.name) ?? [];
+    assert.ok(ps.length >= 50, `family ${f.name}: ${ps.length} single-family problems`);
+    const n = distinct(ps);
+    // The floor: at least 15 distinct question forms per 50 problems of a family, and 1.5 times v1's.
+    assert.ok(n >= 15, `family ${f.name}: ${n} distinct question skeletons`);
+    if (v1.has(f.name)) assert.ok(n >= 1.5 * distinct(v1.get(f.name)!), `family ${f.name}: v2 ${n} vs v1 ${distinct(v1.get(f.name)!)}`);
+  }
+  const forms = new Set(V2_ALL.map((p) => /^(How many|How much|What|Find|Calculate|Work out|Can you|Determine|Tell me|So how)/.exec(lastSentence(p.question))?.[1] ?? 'other'));
+  for (const f of ['How many', 'What', 'Find', 'Calculate']) assert.ok(forms.has(f), `question form "${f}"`);
+});
+
+test('v2: seed rungs carry parseable worked solutions, higher rungs only answers', () => {
+  for (const level of RUNGS) {
+    const plain = generateProblems({ level, count: 30, seed: 9, split: 'train', curriculum: 'v2' });
+    const withRef = generateProblemsWithReference({ level, count: 30, seed: 9, split: 'train', curriculum: 'v2' });
+    plain.forEach((p, i) => {
+      assert.equal(p.id, withRef[i].id);
+      if (level <= 3) {
+        assert.equal(p.solution, withRef[i].referenceSolution);
+        const parsed = parseSolution(p.solution!);
+        assert.ok(parsed.complete);
+        assert.equal(parsed.steps.length >= 2, true);
+        assert.equal(parsed.output, p.answer);
+        assert.equal(parsed.boxed, p.answer);
+      } else assert.equal('solution' in p, false);
+    });
+  }
+  const ladder = describeLadder('v2');
+  assert.deepEqual(ladder.map((l) => l.level), RUNGS);
+  assert.deepEqual(ladder.map((l) => l.seed), RUNGS.map((r) => r <= 3));
+  assert.deepEqual(ladder.map((l) => l.ops), RUNGS.map((r) => [r, r]));
+});
+
+test('v2: deterministic, distinct within a rung, splits disjoint by question hash (also against v1)', () => {
+  for (const level of [1, 5, 10]) {
+    const a = generateProblems({ level, count: 25, seed: 3, split: 'train', curriculum: 'v2' });
+    assert.deepEqual(generateProblems({ level, count: 25, seed: 3, split: 'train', curriculum: 'v2' }), a);
+    assert.deepEqual(generateProblems({ level, count: 40, seed: 3, split: 'train', curriculum: 'v2' }).slice(0, 25), a);
+    assert.notDeepEqual(generateProblems({ level, count: 25, seed: 4, split: 'train', curriculum: 'v2' }).map((p) => p.id), a.map((p) => p.id));
+  }
+  const train = new Set(RUNGS.flatMap((l) => V2.get(l)!.train.map((p) => questionHash(p.question))));
+  const tst = new Set(RUNGS.flatMap((l) => V2.get(l)!.test.map((p) => questionHash(p.question))));
+  for (const h of tst) assert.ok(!train.has(h));
+  for (const l of RUNGS) for (const split of ['train', 'test'] as const) for (const p of V2.get(l)![split]) assert.equal(splitOf(p.question), split);
+  for (const l of RUNGS) assert.equal(new Set(V2.get(l)!.train.map((p) => p.id)).size, 200);
+  // v1 is unchanged by default and v2 is opt-in
+  assert.deepEqual(generateProblems({ level: 2, count: 5, seed: 1, split: 'train' }), generateProblems({ level: 2, count: 5, seed: 1, split: 'train', curriculum: 'v1' }));
+  assert.throws(() => generateProblems({ level: 6, count: 1, seed: 1, split: 'train', curriculum: 'v1' }), /option "level": curriculum v1 has levels 1-5/);
+  assert.throws(() => generateProblems({ level: 11, count: 1, seed: 1, split: 'train', curriculum: 'v2' }), /option "level"/);
+});
+
+test('v2 in the real sandbox: every prefix of sampled reference and worked solutions runs, and the full code prints the answer', async () => {
+  const sb = await createSandbox({ workers: 2 });
+  try {
+    assert.equal(sb.sandboxed, true);
+    const bad: string[] = [];
+    const jobs: Array<Promise<void>> = [];
+    for (const level of RUNGS) {
+      for (const p of [...V2.get(level)!.train.slice(0, 12), ...V2.get(level)!.test.slice(0, 8)]) {
+        const steps = parseSolution(p.referenceSolution).steps;
+        jobs.push(
+          (async () => {
+            for (let i = 0; i < steps.length; i++) {
+              const r = await sb.run(accumulatedCode(steps.slice(0, i + 1)));
+              if (r.status !== 'ok') return void bad.push(`${p.id} step ${i + 1}: ${r.status} ${r.error}`);
+              if (i === steps.length - 1 && r.stdout.trim() !== p.answer) bad.push(`${p.id}: printed ${r.stdout.trim()}, answer ${p.answer}`);
+            }
+          })(),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    assert.equal(jobs.length, 200);
+    assert.deepEqual(bad, []);
+  } finally {
+    await sb.close();
+  }
 });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerSolve } from './commands/solve.js';
 import { registerEval } from './commands/eval.js';
 import { registerGen } from './commands/gen.js';
+import { registerProbe } from './commands/probe.js';
 import { registerTrain } from './commands/train.js';
 import { registerIoCommands } from './commands/io-commands.js';
 import { registerSynth } from './commands/synth.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSolve(program);
   registerEval(program);
   registerGen(program);
+  registerProbe(program);
   registerTrain(program);
   registerIoCommands(program);
   registerSynth(program);

@@ -4,6 +4,7 @@
  *
  *   curriculum:level=3,count=100,seed=999,split=test
  *   curriculum:level=1-5,count=100          (count problems per level; defaults: seed 999, split test)
+ *   curriculum:version=v2,level=1-10,count=20   (the v2 ladder's rungs; without `version` a spec means v1)
  *
  * Records may carry `subject` (or MATH's `type`) next to the validated fields; it is picked up here
  * for per-subject breakdowns.
@@ -13,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import { loadProblems, type Problem } from '../data/problems.js';
-import { generateProblems, CURRICULUM_VERSION, type Level } from '../data/curriculum/index.js';
+import { generateProblems, CURRICULUM_VERSIONS, LADDER_LEVELS, type CurriculumVersion, type Level } from '../data/curriculum/index.js';
 import { goldAnswer } from '../grade/index.js';
 
 export interface EvalProblem extends Problem {
@@ -33,14 +34,16 @@ export const CURRICULUM_PREFIX = 'curriculum:';
 const curriculumSpecSchema = z.object({
   level: z
     .string()
-    .regex(/^[1-5](-[1-5])?$|^[1-5](\+[1-5])*$/, 'must be a level 1-5, a range like 1-5, or a list like 1+3')
-    .default('1-5'),
+    .regex(/^\d+(-\d+)?$|^\d+(\+\d+)*$/, 'must be a level 1-5 (v2: 1-10), a range like 1-5, or a list like 1+3')
+    .optional(),
+  version: z.enum(CURRICULUM_VERSIONS).default('v1'),
   count: z.coerce.number().int().min(1).max(1_000_000).default(100),
   seed: z.coerce.number().int().default(999),
   split: z.enum(['train', 'test']).default('test'),
 });
 
-export type CurriculumSpec = { levels: Level[]; count: number; seed: number; split: 'train' | 'test' };
+/** `curriculum` is present only when the spec names a version (a spec without one means v1). */
+export type CurriculumSpec = { levels: Level[]; count: number; seed: number; split: 'train' | 'test'; curriculum?: CurriculumVersion };
 
 export function parseCurriculumSpec(spec: string): CurriculumSpec {
   const body = spec.slice(CURRICULUM_PREFIX.length).trim();
@@ -49,7 +52,7 @@ export function parseCurriculumSpec(spec: string): CurriculumSpec {
     for (const part of body.split(',')) {
       const m = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
       if (!m) throw new Error(`--data ${spec}: expected key=value pairs separated by ",", got "${part}"`);
-      if (!['level', 'count', 'seed', 'split'].includes(m[1])) throw new Error(`--data ${spec}: unknown key "${m[1]}" (level, count, seed, split)`);
+      if (!['level', 'count', 'seed', 'split', 'version'].includes(m[1])) throw new Error(`--data ${spec}: unknown key "${m[1]}" (level, count, seed, split, version)`);
       raw[m[1]] = m[2];
     }
   }
@@ -58,20 +61,26 @@ export function parseCurriculumSpec(spec: string): CurriculumSpec {
     const i = parsed.error.issues[0];
     throw new Error(`--data ${spec}: field "${String(i.path[0])}" ${i.message}`);
   }
-  const { level, count, seed, split } = parsed.data;
+  const { count, seed, split, version } = parsed.data;
+  const max = LADDER_LEVELS[version];
+  const level = parsed.data.level ?? `1-${max}`;
   let levels: number[];
-  const range = /^([1-5])-([1-5])$/.exec(level);
+  const range = /^(\d+)-(\d+)$/.exec(level);
   if (range) {
     const [a, b] = [Number(range[1]), Number(range[2])];
     if (a > b) throw new Error(`--data ${spec}: field "level" range ${level} is empty`);
     levels = Array.from({ length: b - a + 1 }, (_, i) => a + i);
   } else levels = [...new Set(level.split('+').map(Number))];
-  return { levels: levels as Level[], count, seed, split };
+  const bad = levels.find((l) => l < 1 || l > max);
+  if (bad !== undefined) throw new Error(`--data ${spec}: field "level" ${bad} is outside the ${version} levels 1-${max}`);
+  const out: CurriculumSpec = { levels: levels as Level[], count, seed, split };
+  if (raw.version !== undefined) out.curriculum = version;
+  return out;
 }
 
 function curriculumProblems(s: CurriculumSpec): EvalProblem[] {
   return s.levels.flatMap((level) =>
-    generateProblems({ level, count: s.count, seed: s.seed, split: s.split }).map((p) => ({
+    generateProblems({ level, count: s.count, seed: s.seed, split: s.split, curriculum: s.curriculum ?? 'v1' }).map((p) => ({
       id: p.id,
       question: p.question,
       answer: p.answer,
@@ -118,7 +127,7 @@ export function goldOf(p: Problem): string | string[] {
 export async function loadDataset(spec: string): Promise<Dataset> {
   if (spec.startsWith(CURRICULUM_PREFIX)) {
     const s = parseCurriculumSpec(spec);
-    return { spec, name: `curriculum-v${CURRICULUM_VERSION}`, problems: curriculumProblems(s) };
+    return { spec, name: `curriculum-${s.curriculum ?? 'v1'}`, problems: curriculumProblems(s) };
   }
   const problems: EvalProblem[] = await loadProblems(spec);
   const subjects = await readSubjects(spec);

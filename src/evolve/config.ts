@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { EVAL_MODES } from './layout.js';
+import { parseLevels } from './probe.js';
 
 /**
  * `evolve.yaml`: the self-evolution recipe. Defaults follow the paper's four rounds (terminal-guided
@@ -41,6 +42,54 @@ export const evolveConfigSchema = z
       })
       .strict()
       .default({ candidates: 4, maxDepth: 8, temperature: 1, concurrency: 64 }),
+    /**
+     * The frontier probe before each round (off by default): k samples on `count` training problems of
+     * every level with the round's policy; the round's pool is drawn where the pass rate lies in `band`.
+     */
+    probe: z
+      .object({
+        /** Curriculum of the training levels (seed rungs and warnings). */
+        curriculum: z.enum(['v1', 'v2']).default('v2'),
+        /** Levels to probe (default: every level of the training set); a list or a range like "1-10". */
+        levels: z
+          .union([z.array(z.number().int().min(1)).min(1), z.string().transform((s, ctx) => {
+            try {
+              return parseLevels(s);
+            } catch (e) {
+              ctx.addIssue({ code: 'custom', message: (e as Error).message });
+              return z.NEVER;
+            }
+          })])
+          .optional(),
+        count: z.number().int().min(1).default(20),
+        samples: z.number().int().min(1).max(256).default(8),
+        temperature: z.number().min(0).max(5).default(1),
+        band: z
+          .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+          .refine(([lo, hi]) => lo <= hi, 'expected [low, high] with low <= high')
+          .default([0.1, 0.9]),
+        seed: z.number().int().default(0),
+      })
+      .strict()
+      .optional(),
+    /** The problems a round searches: `size` of them (default: all), a share `above` from the level just above the probe's frontier. */
+    pool: z
+      .object({
+        size: z.number().int().min(1).optional(),
+        above: z.number().min(0).lt(1).default(0),
+      })
+      .strict()
+      .default({ above: 0 }),
+    /** Cheap sampling before MCTS (off by default): k samples per pool problem; MCTS searches only what no sample solved. */
+    sampling: z
+      .object({
+        samples: z.number().int().min(1).max(256),
+        temperature: z.number().min(0).max(5).default(1),
+      })
+      .strict()
+      .optional(),
+    /** SFT data from earlier rounds: `all` (every round's trajectories so far), or the share s in [0, 1) of the set they make up. */
+    replay: z.union([z.literal('all'), z.number().min(0).lt(1)]).default('all'),
     policy: z
       .object({
         epochs: z.number().int().min(1).default(2),
@@ -50,9 +99,14 @@ export const evolveConfigSchema = z
         perProblem: z.number().int().min(1).default(2),
         maxMinutes: z.number().positive().optional(),
         device: z.enum(['cpu', 'cuda']).default('cpu'),
+        /** Each round's SFT starts from the base bundle (the paper) or continues the previous round's policy. */
+        init: z.enum(['base', 'previous']).default('base'),
+        /** Optimizer steps per SFT example (instead of epochs): steps = max(minSteps, ceil(examples × stepsPerExample)). */
+        stepsPerExample: z.number().positive().optional(),
+        minSteps: z.number().int().min(1).default(1),
       })
       .strict()
-      .default({ epochs: 2, lr: 5e-4, batchSize: 32, perProblem: 2, device: 'cpu' }),
+      .default({ epochs: 2, lr: 5e-4, batchSize: 32, perProblem: 2, device: 'cpu', init: 'base', minSteps: 1 }),
     ppm: z
       .object({
         epochs: z.number().int().min(1).default(2),
@@ -62,9 +116,11 @@ export const evolveConfigSchema = z
         minEditDistance: z.number().int().min(0).default(20),
         maxMinutes: z.number().positive().optional(),
         device: z.enum(['cpu', 'cuda']).default('cpu'),
+        /** Pairs from the trees of every round so far (`all`), or of this round only (`round`: sampling and MCTS). */
+        pairsFrom: z.enum(['all', 'round']).default('all'),
       })
       .strict()
-      .default({ epochs: 2, lr: 5e-4, batchSize: 16, minMargin: 0.5, minEditDistance: 20, device: 'cpu' }),
+      .default({ epochs: 2, lr: 5e-4, batchSize: 16, minMargin: 0.5, minEditDistance: 20, device: 'cpu', pairsFrom: 'all' }),
     eval: z
       .object({
         /** N of self-consistency@N, best-of-N, and MCTS rollouts. */
@@ -113,6 +169,17 @@ export function loadEvolveConfig(path: string): EvolveConfig {
   if (/^https?:\/\//i.test(cfg.bootstrap) && !cfg.base) throw new Error(`${path}: field "base": required when bootstrap is a URL (the bundle each round fine-tunes)`);
   if (cfg.rounds[0].guide === 'ppm') throw new Error(`${path}: field "rounds.0.guide": the first round has no PPM yet; use terminal`);
   return cfg;
+}
+
+/**
+ * SFT length of a round with `examples` examples: epochs, or with `stepsPerExample` a step count that
+ * scales with the data (epochs then only bound the batch plan).
+ */
+export function sftSchedule(cfg: EvolveConfig, examples: number): { epochs: number; maxSteps?: number } {
+  const p = cfg.policy;
+  if (p.stepsPerExample === undefined) return { epochs: p.epochs };
+  const maxSteps = Math.max(p.minSteps, Math.ceil(examples * p.stepsPerExample));
+  return { epochs: Math.max(1, Math.ceil((maxSteps * p.batchSize) / Math.max(1, examples)) + 1), maxSteps };
 }
 
 /** The policy SFT settings every round (and the SFT-data ablation) shares: the same base, preset and schedule. */

@@ -6,13 +6,14 @@ import { runEval } from '../eval/run-eval.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
 import { extractPairs } from '../ppm/pairs.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../search/types.js';
-import { extractSft, type SftExample } from '../synth/extract-sft.js';
 import { readRun, runSynth, type SynthRecord } from '../synth/synth-run.js';
 import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import type { TrainerEvent } from '../train/trainer-process.js';
 import { hashSeed } from '../util/rng.js';
-import { policySftSettings, type EvolveConfig } from './config.js';
+import { evolveConfigSchema, policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
+import { roundPool } from './frontier.js';
+import { roundSftSet, runSampling, type RoundRun } from './round-data.js';
 import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
 import { atomicWrite } from '../util/files.js';
 import { timeStage, type StageClockOptions } from './stage-clock.js';
@@ -45,6 +46,12 @@ function synthDirs(out: string, r: number, cfg: EvolveConfig): string[] {
   return [join(roundDir(out, r), 'synth'), ...round.unsolvedRollouts.map((_, k) => join(roundDir(out, r), `synth-u${k + 1}`))];
 }
 
+/** Every synthesis run of a round that exists on disk: the sampling run (with `sampling:`), then the MCTS passes. */
+function roundRuns(out: string, r: number, cfg: EvolveConfig): RoundRun[] {
+  const sample: RoundRun[] = cfg.sampling ? [{ round: r, dir: join(roundDir(out, r), 'sample'), source: 'sampling' }] : [];
+  return [...sample, ...synthDirs(out, r, cfg).map((dir): RoundRun => ({ round: r, dir, source: 'mcts' }))].filter((x) => existsSync(join(x.dir, 'trees')));
+}
+
 /** Problems with at least one correct terminal in any of these runs. */
 function solvedIds(records: SynthRecord[]): Set<string> {
   return new Set(records.filter((x) => x.correctTerminals > 0).map((x) => x.id));
@@ -67,7 +74,9 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
   let state: EvolveState;
   if (existsSync(statePath)) {
     state = JSON.parse(readFileSync(statePath, 'utf8')) as EvolveState;
-    if (JSON.stringify(state.config) !== JSON.stringify(cfg)) {
+    // Parsed again so a run recorded before a new optional field (with its default) still resumes.
+    const recorded = evolveConfigSchema.safeParse(state.config);
+    if (!recorded.success || JSON.stringify(recorded.data) !== JSON.stringify(cfg)) {
       throw new Error(`${statePath}: cannot resume: this run was started with a different config (use a new --out)`);
     }
   } else {
@@ -120,7 +129,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       // ── synthesis ──
       round.status = 'synth';
       save();
-      const earlier = state.rounds.slice(1, r).flatMap((x) => synthDirs(o.out, x.round, cfg)).filter((d) => existsSync(d));
+      const earlier = state.rounds.slice(1, r).flatMap((x) => roundRuns(o.out, x.round, cfg).map((run) => run.dir));
       const solvedBefore = solvedIds(earlier.flatMap((d) => readRun(d)));
       const synthPolicy = spec.guide === 'ppm' ? prev.ppm : prev.policy;
       if (!synthPolicy) throw new Error(`round ${r}: PPM-augmented synthesis needs round ${r - 1}'s PPM`);
@@ -133,13 +142,78 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       });
       let synthTokens = 0;
       let synthProblems = 0;
+      // A scaled round: a probe or a pool size picks its problems, sampling runs before MCTS.
+      const scaled = cfg.probe !== undefined || cfg.sampling !== undefined || cfg.pool.size !== undefined;
       try {
         if (spec.guide === 'terminal') rt.deps = { ...rt.deps, reward: undefined };
+        // ── the round's problems (probe → frontier pool) ──
+        const poolRun = () =>
+          roundPool(cfg, o.out, r, rt.deps, train.problems, { path: synthPolicy, sha256: policySha(synthPolicy) }, { log: h.log, signal: o.signal });
+        const { pick, probe } = cfg.probe ? await timed(round, 'probe', poolRun) : await poolRun();
+        if (aborted()) break;
+        if (probe) {
+          round.probe = {
+            file: relative(o.out, join(roundDir(o.out, r), 'probe.json')),
+            frontier: probe.frontier,
+            levels: probe.levels.map((l) => ({ level: l.level, problems: l.problems, pass1: l.pass1, passK: l.passK, frontier: l.frontier })),
+            warnings: probe.warnings,
+          };
+        }
+        if (scaled) round.pool = { problems: pick.problems.length, perLevel: pick.perLevel, levels: pick.levels, inBand: pick.inBand, above: pick.above, note: pick.note };
+        save();
+        // ── cheap sampling first; MCTS only on what it missed ──
+        let sampledSolved = new Set<string>();
+        if (cfg.sampling) {
+          const sampling = cfg.sampling;
+          const dir = join(roundDir(o.out, r), 'sample');
+          const seed = hashSeed(cfg.seed, `evolve-round-${r}-sampling`) % 1_000_000_007;
+          h.log(`round ${r} sampling: ${sampling.samples} samples at T=${sampling.temperature} on ${pick.problems.length} problems → ${relative(o.out, dir)}`);
+          const bar = h.progress(`round ${r} sample`, pick.problems.length);
+          let solvedCount = 0;
+          let doneCount = 0;
+          const { records, tokens } = await timed(round, 'sample', () =>
+            runSampling(
+              pick.problems,
+              rt.deps,
+              {
+                data: cfg.train,
+                dataSha256: datasetHash(pick.problems),
+                policy: synthPolicy,
+                policySha256: policySha(synthPolicy),
+                seed,
+                mode: 'sampling',
+                rollouts: sampling.samples,
+                candidates: 1,
+                maxDepth: 0,
+                temperature: sampling.temperature,
+              },
+              {
+                out: dir,
+                samples: sampling.samples,
+                temperature: sampling.temperature,
+                seed,
+                concurrency: cfg.synth.concurrency,
+                signal: o.signal,
+                onRecord: (rec) => {
+                  doneCount++;
+                  solvedCount += rec.correctTerminals > 0 ? 1 : 0;
+                  bar.tick({ solved: `${solvedCount}/${doneCount}` });
+                },
+              },
+            ),
+          );
+          bar.stop();
+          if (aborted()) break;
+          sampledSolved = solvedIds(records);
+          round.sampling = { problems: records.length, solved: sampledSolved.size, samples: sampling.samples, tokens, wallSeconds: round.wallSeconds.sample ?? 0 };
+          h.log(`round ${r} sampling: ${sampledSolved.size}/${records.length} problems with a verified trajectory; MCTS on the other ${records.length - sampledSolved.size}`);
+          save();
+        }
         for (let k = 0; k < dirs.length && !aborted(); k++) {
           const rollouts = k === 0 ? spec.rollouts : spec.unsolvedRollouts[k - 1];
           // Passes after the first search only what no run has solved yet, each with a new seed.
-          const solvedNow = k === 0 ? new Set<string>() : new Set([...solvedBefore, ...solvedIds(dirs.slice(0, k).flatMap((d) => readRun(d)))]);
-          const problems = train.problems.filter((p) => !solvedNow.has(p.id));
+          const solvedNow = k === 0 ? sampledSolved : new Set([...solvedBefore, ...sampledSolved, ...solvedIds(dirs.slice(0, k).flatMap((d) => readRun(d)))]);
+          const problems = pick.problems.filter((p) => !solvedNow.has(p.id));
           const seed = hashSeed(cfg.seed, `evolve-round-${r}-pass-${k}`) % 1_000_000_007;
           h.log(`round ${r} synth pass ${k + 1}/${dirs.length}: ${spec.guide}-guided MCTS, ${rollouts} rollouts, ${problems.length} problems → ${relative(o.out, dirs[k])}`);
           const bar = h.progress(`round ${r} synth`, problems.length);
@@ -160,7 +234,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
               },
               {
                 data: cfg.train,
-                dataSha256: trainHash + (k === 0 ? '' : `:unsolved-after-pass-${k}`),
+                dataSha256: scaled ? datasetHash(problems) : trainHash + (k === 0 ? '' : `:unsolved-after-pass-${k}`),
                 policy: synthPolicy,
                 policySha256: policySha(synthPolicy),
                 ...(spec.guide === 'ppm' ? { reward: synthPolicy, rewardSha256: readManifest(synthPolicy).ppm?.sha256 ?? null } : {}),
@@ -189,7 +263,7 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
         await rt.close();
       }
       if (aborted()) break;
-      const thisRound = dirs.flatMap((d) => readRun(d));
+      const thisRound = roundRuns(o.out, r, cfg).flatMap((run) => readRun(run.dir));
       const solvedAll = new Set([...solvedBefore, ...solvedIds(thisRound)]);
       const perLevel: Record<string, { n: number; solved: number }> = {};
       for (const p of train.problems) {
@@ -212,25 +286,26 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       round.status = 'train-policy';
       save();
       const sftPath = join(roundDir(o.out, r), 'sft.jsonl');
-      const all = [...earlier, ...dirs].map((d) => readRun(d));
-      const seen = new Set<string>();
-      const sft: SftExample[] = [];
-      for (const records of all) {
-        for (const ex of extractSft(records, cfg.policy.perProblem)) {
-          const key = `${ex.problem_id}\u0000${ex.completion}`;
-          if (!seen.has(key)) (seen.add(key), sft.push(ex));
-        }
-      }
+      const runsByRound = state.rounds.slice(1, r + 1).map((x) => roundRuns(o.out, x.round, cfg));
+      const set = roundSftSet(runsByRound, r, cfg.policy.perProblem, cfg.replay, `evolve-replay-${cfg.seed}-round-${r}`);
+      const sft = set.examples;
       atomicWrite(sftPath, sft.map((e) => JSON.stringify(e)).join('\n') + (sft.length ? '\n' : ''));
       round.sftExamples = sft.length;
+      const init = cfg.policy.init === 'previous' && r > 1 ? prev.policy : base;
+      const schedule = sftSchedule(cfg, sft.length);
+      round.sft = { fresh: set.fresh, replay: set.replay, init, epochs: schedule.epochs, maxSteps: schedule.maxSteps ?? null };
       if (sft.length === 0) throw new Error(`round ${r}: no verified trajectories to train on (nothing was solved)`);
       if (!existsSync(join(round.policy, 'manifest.json'))) {
-        h.log(`round ${r}: SFT of the policy from ${base} on ${sft.length} verified trajectories`);
+        h.log(
+          `round ${r}: SFT of the policy from ${init} on ${sft.length} verified trajectories (${set.fresh} this round, ${set.replay} replayed)` +
+            (schedule.maxSteps ? `, ${schedule.maxSteps} steps` : `, ${schedule.epochs} epochs`),
+        );
         await timed(round, 'train-policy', () =>
           trainPolicyBundle({
             data: sftPath,
             out: round.policy,
-            ...policySftSettings(cfg, base, cfg.seed + r),
+            ...policySftSettings(cfg, init, cfg.seed + r),
+            ...schedule,
             command: `${o.command} (round ${r} policy)`,
             onEvent: h.onTrainerEvent,
             onLog: (l) => h.log(`round ${r} train policy: ${l}`),
@@ -242,7 +317,8 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       round.status = 'train-ppm';
       save();
       const pairsPath = join(roundDir(o.out, r), 'pairs.jsonl');
-      const pairs = extractPairs(all.flat(), { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance });
+      const pairRecords = cfg.ppm.pairsFrom === 'round' ? thisRound : runsByRound.flat().flatMap((run) => readRun(run.dir));
+      const pairs = extractPairs(pairRecords, { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance });
       atomicWrite(pairsPath, pairs.map((p) => JSON.stringify(p)).join('\n') + (pairs.length ? '\n' : ''));
       round.ppmPairs = pairs.length;
       if (pairs.length === 0) throw new Error(`round ${r}: no preference pairs in the trees so far (no problem has both correct and wrong branches)`);
@@ -268,9 +344,12 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
         );
       }
       round.ppm = ppmDir;
-      const held = ppmHeldOut(readManifest(ppmDir));
+      const ppmManifest = readManifest(ppmDir);
+      const held = ppmHeldOut(ppmManifest);
       round.ppmPairAccuracy = held.accuracy;
       round.ppmHeldOutPairs = held.pairs;
+      const t = ppmManifest.ppm?.training as { train_records?: number; held_out_pairs?: number; held_out_problems?: number } | undefined;
+      round.ppmPairSplit = t?.train_records !== undefined ? { train: t.train_records, heldOut: t.held_out_pairs ?? 0, heldOutProblems: t.held_out_problems ?? 0 } : null;
       save();
     }
 

@@ -5,6 +5,8 @@ import { join } from 'node:path';
  * and `rstar report` (which reads it):
  *
  *   OUT/evolve.json                 EvolveState (config, one entry per round, updated atomically)
+ *   OUT/round-R/probe.json          frontier probe of the round's policy (with `probe:` in the config)
+ *   OUT/round-R/sample/             sampling run (with `sampling:`): k samples per pool problem, as trees
  *   OUT/round-R/synth/              synthesis run (src/synth/synth-run.ts), trees and manifest
  *   OUT/round-R/sft.jsonl           verified trajectories used to train policy R (union of rounds ≤ R)
  *   OUT/round-R/pairs.jsonl         PPM preference pairs from this round's trees
@@ -42,6 +44,21 @@ export interface EvolveRound {
   ppmPairs: number | null;
   /** Held-out pair accuracy of this round's PPM. */
   ppmPairAccuracy: number | null;
+  /** The frontier probe before this round (with `probe:`): per-level pass rates, the frontier, warnings. */
+  probe?: {
+    file: string;
+    frontier: number[];
+    levels: Array<{ level: number; problems: number; pass1: number; passK: number; frontier: boolean }>;
+    warnings: string[];
+  } | null;
+  /** The problems this round searched: how many, per level, from the band, from the level above, and why when not at a frontier. */
+  pool?: { problems: number; perLevel: Record<string, number>; levels: number[]; inBand: number; above: { level: number; problems: number } | null; note: string | null } | null;
+  /** Cheap sampling before MCTS (with `sampling:`): problems sampled, solved (a verified trajectory), tokens. */
+  sampling?: { problems: number; solved: number; samples: number; tokens: number; wallSeconds: number } | null;
+  /** The SFT set: this round's trajectories, replayed earlier ones, where training started, optimizer steps (null: epochs). */
+  sft?: { fresh: number; replay: number; init: string; epochs: number; maxSteps: number | null } | null;
+  /** PPM pairs used for training and held out (by problem) for the pair accuracy. */
+  ppmPairSplit?: { train: number; heldOut: number; heldOutProblems: number } | null;
   /** Held-out evaluation results files by mode (relative to the run directory). */
   eval: Partial<Record<EvalModeName, string>>;
   /** Wall seconds per stage, summed over every process that worked on it (./stage-clock.ts). */

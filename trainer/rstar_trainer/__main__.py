@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--pad-multiple", type=int, help="pad batch length to a multiple of this (default: 64 on CUDA, 1 on CPU)")
     s.add_argument("--lr", type=float, default=3e-3)
     s.add_argument("--min-lr", type=float, help="cosine floor (default lr/10)")
-    s.add_argument("--warmup", type=int, default=100)
+    s.add_argument("--warmup", type=int, help="warmup steps (default: 5%% of the steps, at most 100)")
     s.add_argument("--weight-decay", type=float, default=0.1)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--device", default="auto", help="cpu, cuda or auto")

@@ -33,7 +33,7 @@ from .data import PairData, PointData, collate_seqs, load_pair_data, load_point_
 from .device import pick_device
 from .events import TrainerError, emit, log
 from .model import Decoder, param_count
-from .train import lr_at, make_optimizer
+from .train import default_warmup, lr_at, make_optimizer
 
 OBJECTIVES = ("pairwise", "orm", "qreg")
 
@@ -234,7 +234,7 @@ def run_reward(args) -> None:
                                                         rows_per_item, args.pad_multiple))
         e += 1
     total = min(len(plan), args.max_steps) if args.max_steps else len(plan)
-    warmup = args.warmup if args.warmup is not None else min(100, max(1, total // 20))
+    warmup = args.warmup if args.warmup is not None else default_warmup(total)
     step = int(resume["step"]) if resume is not None else 0
     tokens_seen = int(resume.get("tokens_seen", 0)) if resume is not None else 0
     prev_elapsed = float(resume.get("elapsed_s", 0.0)) if resume is not None else 0.0

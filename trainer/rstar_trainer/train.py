@@ -24,6 +24,14 @@ def _on_signal(signum, _frame):
     _STOP["signal"] = signal.Signals(signum).name
 
 
+def default_warmup(total: int) -> int:
+    """The warmup when none is given: 5% of the run, at least 1 step, at most 100 (one default for every trainer).
+
+    A fixed 100 would make any run shorter than ~100 steps all warmup (peak lr at its last step, no decay).
+    """
+    return min(100, max(1, total // 20))
+
+
 def lr_at(step: int, total: int, lr: float, min_lr: float, warmup: int) -> float:
     """Linear warmup to ``lr`` over ``warmup`` steps, then cosine decay to ``min_lr`` at ``total``."""
     warmup = min(warmup, max(total - 1, 0))
@@ -148,6 +156,7 @@ def run_sft(args) -> None:
         plan.extend((e, b) for b in plan_epoch(train, args.seed, e, args.batch_size, args.batch_tokens, args.pad_multiple))
         e += 1
     total = min(len(plan), args.max_steps) if args.max_steps else len(plan)
+    warmup = args.warmup if args.warmup is not None else default_warmup(total)
     step = int(resume["step"]) if resume is not None else 0
     tokens_seen = int(resume.get("tokens_seen", 0)) if resume is not None else 0
     prev_elapsed = float(resume.get("elapsed_s", 0.0)) if resume is not None else 0.0
@@ -190,7 +199,7 @@ def run_sft(args) -> None:
             stopped = "max_minutes"
             break
         epoch, b = plan[step]
-        lr = lr_at(step, total, args.lr, min_lr, args.warmup)
+        lr = lr_at(step, total, args.lr, min_lr, warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         x, y, real = collate(train, b, cfg.pad_id, args.pad_multiple)
@@ -237,7 +246,7 @@ def run_sft(args) -> None:
         "data": {"path": portable(args.data), "sha256": train.sha256, "examples": len(train), "tokens": train.n_tokens},
         "val_data": None if val is None else {"path": portable(args.val_data), "sha256": val.sha256, "examples": len(val)},
         "config": cfg.to_dict(), "init": init_info,
-        "hyper": {"lr": args.lr, "min_lr": min_lr, "warmup": args.warmup, "weight_decay": args.weight_decay,
+        "hyper": {"lr": args.lr, "min_lr": min_lr, "warmup": warmup, "weight_decay": args.weight_decay,
                   "batch_size": args.batch_size, "batch_tokens": args.batch_tokens, "pad_multiple": args.pad_multiple, "seed": args.seed, "epochs": epochs,
                   "max_steps": args.max_steps},
     }

@@ -1,18 +1,24 @@
 /**
- * The synthetic math curriculum: word problems with exact integer answers in nine families, tiered
- * into five levels by number of operations, distractor sentences, number size and composition of
- * families. Levels 1-2 carry a worked solution in rStar's step protocol (the seed SFT data); levels
- * 3-5 carry only the final answer (the reference solution is available through
+ * The synthetic math curriculum: word problems with exact integer answers, in two ladders.
+ *
+ * - v2 (the current one, see ladder.ts): ten rungs, rung r = r arithmetic operations, with ten
+ *   families, composition, distractors, number sizes and phrasings drawn alike on every rung;
+ *   rungs 1-3 carry worked solutions.
+ * - v1 (frozen, reproducible): nine families tiered into five levels by number of operations,
+ *   distractor sentences, number size and composition of families at once; levels 1-2 carry worked
+ *   solutions. The shipped bundles and configs/evolve.yaml were made with it.
+ *
+ * Seed rungs carry a worked solution in rStar's step protocol (the seed SFT data); the others carry
+ * only the final answer (the reference solution is available through
  * `generateProblemsWithReference`). Train and test splits are disjoint by construction: a problem's
- * split is a hash of its normalized question.
+ * split is a hash of its normalized question, whatever the ladder.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FINAL_ANSWER_COMMENT, formatSolution, formatStep } from '../../steps/protocol.js';
-import { Ctx, LEVEL_SPECS, cap, type Family, type Fact, type Part, type Quantity, type Variant } from './core.js';
-import { distractor } from './distractors.js';
+import { Ctx, LEVEL_SPECS, type Family, type Part, type Quantity, type Variant } from './core.js';
+import { flatten, fitSentences, MAX_SENTENCES, placeSentences, workedSolution } from './assemble.js';
+import { buildV2, describeV2, V2_RUNGS, V2_SEED_RUNGS, type RungDescription } from './ladder.js';
 import { Prng } from './rng.js';
-import { NAMES, TOWNS } from './vocab.js';
 import { ages } from './families/ages.js';
 import { counting } from './families/counting.js';
 import { geometry } from './families/geometry.js';
@@ -26,12 +32,26 @@ import { shopping } from './families/shopping.js';
 export { LEVEL_SPECS } from './core.js';
 export type { LevelSpec } from './core.js';
 
-/** Bump when generation changes in a way that changes datasets for the same options. */
-export const CURRICULUM_VERSION = 1;
+/** The newest ladder's version. Bump when generation changes datasets for the same options. */
+export const CURRICULUM_VERSION = 2;
+/** v1 is frozen: its generator is seeded with this, so v1 datasets never change. */
+const V1_SEED_VERSION = 1;
+
+export { MAX_SENTENCES } from './assemble.js';
+export { V2_FAMILIES, V2_MIX, V2_RUNGS, V2_SEED_RUNGS, describeV2, type RungDescription } from './ladder.js';
+
+export const CURRICULUM_VERSIONS = ['v1', 'v2'] as const;
+export type CurriculumVersion = (typeof CURRICULUM_VERSIONS)[number];
+
+/** Number of levels (rungs) of each ladder. */
+export const LADDER_LEVELS: Record<CurriculumVersion, number> = { v1: 5, v2: V2_RUNGS };
+/** Levels up to this one carry worked solutions. */
+export const SEED_LEVELS: Record<CurriculumVersion, number> = { v1: 2, v2: V2_SEED_RUNGS };
 
 export const FAMILIES: readonly Family[] = [shopping, rates, ratios, ages, remainders, linear, counting, sequences, geometry];
 export const FAMILY_NAMES: readonly string[] = FAMILIES.map((f) => f.name);
 
+/** A v1 level; v2 rungs are plain numbers 1-10. */
 export type Level = 1 | 2 | 3 | 4 | 5;
 export type Split = 'train' | 'test';
 
@@ -42,7 +62,7 @@ export interface CurriculumProblem {
   level: number;
   source: 'curriculum';
   families: string[];
-  /** Worked solution in the step protocol (levels 1-2 only). */
+  /** Worked solution in the step protocol (seed levels only: v1 levels 1-2, v2 rungs 1-3). */
   solution?: string;
 }
 
@@ -55,16 +75,42 @@ export interface ReferenceProblem extends CurriculumProblem {
   variants: string[];
   /** Number of distractor sentences in the question. */
   distractors: number;
+  /** The ladder that made it. */
+  curriculum: CurriculumVersion;
 }
 
-export const generateOptionsSchema = z.object({
-  level: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
-  count: z.number().int().min(0).max(1_000_000),
-  seed: z.number().int(),
-  split: z.enum(['train', 'test']),
-});
+export const generateOptionsSchema = z
+  .object({
+    /** v1 levels 1-5, v2 rungs 1-10. */
+    level: z.number().int().min(1).max(V2_RUNGS),
+    count: z.number().int().min(0).max(1_000_000),
+    seed: z.number().int(),
+    split: z.enum(['train', 'test']),
+    /** The ladder; absent means v1, so callers written for the five levels keep their datasets. */
+    curriculum: z.enum(CURRICULUM_VERSIONS).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const v = o.curriculum ?? 'v1';
+    if (o.level > LADDER_LEVELS[v]) ctx.addIssue({ code: 'custom', path: ['level'], message: `curriculum ${v} has levels 1-${LADDER_LEVELS[v]}` });
+  });
 
-export type GenerateOptions = z.infer<typeof generateOptionsSchema>;
+export type GenerateOptions = z.input<typeof generateOptionsSchema>;
+
+/** The rungs of a ladder, with what each adds, for `rstar gen --ladder`. */
+export function describeLadder(v: CurriculumVersion): RungDescription[] {
+  if (v === 'v2') return describeV2();
+  const adds: Record<Level, string> = {
+    1: '1-2 operations, one family',
+    2: '2-3 operations',
+    3: '3-5 operations, a distractor and doubled numbers at once (the cliff)',
+    4: '5-7 operations, two composed families, 1-2 distractors',
+    5: '7-10 operations, 2-3 families, 2 distractors, numbers x4',
+  };
+  return ([1, 2, 3, 4, 5] as Level[]).map((level) => {
+    const s = LEVEL_SPECS[level];
+    return { level, seed: level <= 2, ops: s.ops, families: s.families, distractors: s.distractors, adds: adds[level] };
+  });
+}
 
 /** Fraction of all questions that hash into the test split. */
 export const TEST_FRACTION = 0.1;
@@ -105,45 +151,6 @@ function pickChain(rng: Prng, level: Level): Variant[] | null {
   return null;
 }
 
-function flatten(rng: Prng, facts: Fact[]): string[] {
-  return facts.flatMap((f) => (typeof f === 'string' ? [f] : rng.shuffle(f)));
-}
-
-/** Questions have at most this many sentences (facts, distractors and the question). */
-export const MAX_SENTENCES = 6;
-
-const PROPER = new Set([...NAMES.map((p) => p.name), ...TOWNS]);
-
-/** "A costs $3." + "Each box holds 4." -> "A costs $3, and each box holds 4." */
-function joinSentences(a: string, b: string): string {
-  const first = b.split(/[\s']/)[0];
-  const lower = PROPER.has(first) || /^[0-9$]/.test(first) ? b : b.charAt(0).toLowerCase() + b.slice(1);
-  return `${a.replace(/\.$/, '')}, and ${lower}`;
-}
-
-/**
- * Merges adjacent sentences inside family blocks (shortest pair first) until the blocks hold at most
- * `limit` sentences; false when that is impossible.
- */
-function fitSentences(blocks: string[][], limit: number): boolean {
-  for (;;) {
-    const total = blocks.reduce((a, b) => a + b.length, 0);
-    if (total <= limit) return true;
-    let bi = -1;
-    let bj = -1;
-    let bestLen = Infinity;
-    for (let i = 0; i < blocks.length; i++) {
-      for (let j = 0; j + 1 < blocks[i].length; j++) {
-        const len = blocks[i][j].length + blocks[i][j + 1].length;
-        if (len < bestLen) [bi, bj, bestLen] = [i, j, len];
-      }
-    }
-    if (bi < 0) return false;
-    const [i, j] = [bi, bj];
-    blocks[i].splice(j, 2, joinSentences(blocks[i][j], blocks[i][j + 1]));
-  }
-}
-
 interface Built {
   question: string;
   answer: string;
@@ -182,24 +189,8 @@ function buildOne(rng: Prng, level: Level): Built | null {
   const question0 = parts[parts.length - 1].question;
   const nd = rng.int(spec.distractors[0], spec.distractors[1]);
   if (!fitSentences(blocks, MAX_SENTENCES - nd - 1)) return null;
-  const slots: string[][] = blocks.map(() => []);
-  slots.push([]);
-  let text = [...blocks.flat(), question0].join(' ');
-  const other = NAMES.filter((p) => !ctx.names.includes(p.name));
-  for (let i = 0; i < nd; i++) {
-    const d = distractor(rng, text, ctx.names, rng.pick(other).name);
-    slots[rng.int(0, blocks.length)].push(d);
-    text += ` ${d}`;
-  }
-  const sentences: string[] = [];
-  blocks.forEach((b, i) => sentences.push(...slots[i], ...b));
-  sentences.push(...slots[blocks.length], question0);
-  const question = sentences.join(' ');
-
-  const steps = ctx.sol.steps.map((s, i) => formatStep([`Step ${i + 1}: ${s.comment}`], s.lines.join('\n')));
-  steps.push(formatStep([FINAL_ANSWER_COMMENT.replace(/^#\s*/, '')], `print(${result.var})`));
-  const answer = String(result.value);
-  const solution = formatSolution(steps, answer, `${cap(result.ref)} is \\boxed{${answer}}.`);
+  const question = placeSentences(rng, ctx, blocks, question0, nd);
+  const { answer, solution } = workedSolution(ctx, result);
   return {
     question,
     answer,
@@ -223,21 +214,24 @@ export function generateProblemsWithReference(opts: GenerateOptions): ReferenceP
     throw new Error(`generateProblems: option "${i.path.join('.')}": ${i.message}`);
   }
   const { level, count, seed, split } = parsed.data;
-  const rng = new Prng('rstar-curriculum', CURRICULUM_VERSION, seed, level, split);
+  const version = parsed.data.curriculum ?? 'v1';
+  const rng = version === 'v1' ? new Prng('rstar-curriculum', V1_SEED_VERSION, seed, level, split) : new Prng('rstar-curriculum', 2, seed, level, split);
+  const build = (): Built | null => (version === 'v1' ? buildOne(rng, level as Level) : buildV2(rng, level));
+  const idPrefix = version === 'v1' ? 'cur' : 'cur2';
   const seen = new Set<string>();
   const out: ReferenceProblem[] = [];
   const maxAttempts = 10_000 + count * 500;
   for (let attempts = 0; out.length < count; attempts++) {
     if (attempts > maxAttempts) {
-      throw new Error(`generateProblems: could only make ${out.length} distinct level-${level} ${split} problems of ${count}`);
+      throw new Error(`generateProblems: could only make ${out.length} distinct ${version} level-${level} ${split} problems of ${count}`);
     }
-    const b = buildOne(rng, level);
+    const b = build();
     if (!b) continue;
     const h = questionHash(b.question);
     if (seen.has(h) || splitOf(b.question) !== split) continue;
     seen.add(h);
     const p: ReferenceProblem = {
-      id: `cur-L${level}-${h.slice(0, 12)}`,
+      id: `${idPrefix}-L${level}-${h.slice(0, 12)}`,
       question: b.question,
       answer: b.answer,
       level,
@@ -247,14 +241,15 @@ export function generateProblemsWithReference(opts: GenerateOptions): ReferenceP
       ops: b.ops,
       variants: b.variants,
       distractors: b.distractors,
+      curriculum: version,
     };
-    if (level <= 2) p.solution = b.solution;
+    if (level <= SEED_LEVELS[version]) p.solution = b.solution;
     out.push(p);
   }
   return out;
 }
 
-/** Curriculum problems; levels 1-2 carry `solution`, levels 3-5 only the answer. */
+/** Curriculum problems; seed levels carry `solution`, the others only the answer. */
 export function generateProblems(opts: GenerateOptions): CurriculumProblem[] {
   return generateProblemsWithReference(opts).map((p) => {
     const q: CurriculumProblem = { id: p.id, question: p.question, answer: p.answer, level: p.level, source: p.source, families: p.families };
