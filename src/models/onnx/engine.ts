@@ -26,6 +26,9 @@ export interface EngineStats {
   prefillMs: number;
   /** Requests whose prompt did not fit the context (answered with empty 'length' completions). */
   overlongPrompts: number;
+  /** Requests aborted by their caller (GenerateRequest.signal), and their rows dropped unfinished (queued or decoding). */
+  cancelledRequests: number;
+  cancelledRows: number;
   ms: number;
 }
 
@@ -37,6 +40,10 @@ interface Job {
   stopBytes: string[][];
   stopSpecial: Array<Set<number>>;
   remaining: number;
+  /** Requests of this call whose signal aborted (their rows are dropped). */
+  aborted: Set<number>;
+  /** Run once when the call settles (removes its abort listeners). */
+  settled: Array<() => void>;
   resolve: (r: Completion[][]) => void;
   reject: (e: unknown) => void;
 }
@@ -77,6 +84,10 @@ interface CacheSource {
   rows: Array<{ row: Row; src: number; logit: number }>;
 }
 
+function abortError(): Error {
+  return new DOMException('the request was aborted', 'AbortError');
+}
+
 function latin1(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
@@ -92,7 +103,7 @@ function latin1(bytes: Uint8Array): string {
 export class OnnxPolicy implements Policy {
   readonly name: string;
   readonly continuousBatching = true;
-  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, decodeSteps: 0, decodeRows: 0, prefillMs: 0, overlongPrompts: 0, ms: 0 };
+  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, decodeSteps: 0, decodeRows: 0, prefillMs: 0, overlongPrompts: 0, cancelledRequests: 0, cancelledRows: 0, ms: 0 };
   private readonly nLayers: number;
   private readonly nKv: number;
   private readonly headDim: number;
@@ -159,9 +170,18 @@ export class OnnxPolicy implements Policy {
         stopBytes: requests.map((r) => r.stop.map((s) => latin1(new TextEncoder().encode(s)))),
         stopSpecial: requests.map((r) => new Set(r.stop.filter((s) => this.tokenizer.hasSpecial(s)).map((s) => this.tokenizer.specialId(s)))),
         remaining: 0,
-        resolve,
-        reject,
+        aborted: new Set(),
+        settled: [],
+        resolve: (r) => {
+          job.settled.splice(0).forEach((f) => f());
+          resolve(r);
+        },
+        reject: (e) => {
+          job.settled.splice(0).forEach((f) => f());
+          reject(e);
+        },
       };
+      if (requests.length > 0 && requests.every((r) => r.signal?.aborted)) return reject(abortError());
       const rows: Pending[] = [];
       requests.forEach((r, i) => {
         // A prompt that leaves no room to generate fails alone (finishReason 'length', no text) instead
@@ -178,6 +198,13 @@ export class OnnxPolicy implements Policy {
       job.remaining = rows.length;
       if (rows.length === 0) return resolve(job.results);
       this.queue.push(...rows);
+      requests.forEach((r, i) => {
+        if (!r.signal) return;
+        if (r.signal.aborted) return this.cancel(job, i);
+        const onAbort = () => this.cancel(job, i);
+        r.signal.addEventListener('abort', onAbort, { once: true });
+        job.settled.push(() => r.signal!.removeEventListener('abort', onAbort));
+      });
       this.kick();
     });
   }
@@ -192,26 +219,30 @@ export class OnnxPolicy implements Policy {
 
   /** Rows waiting for a batch slot. */
   private queue: Pending[] = [];
+  /** Rows taken from the queue and being prefilled. */
+  private admitting: Pending[] = [];
+  /** The rows decoding now. */
+  private batch: Batch | null = null;
   private loop: Promise<void> | null = null;
 
   private async decodeLoop(): Promise<void> {
-    let batch: Batch | null = null;
     const t0 = performance.now();
     try {
-      while (batch || this.queue.length > 0) {
+      while (this.batch || this.queue.length > 0) {
         try {
-          batch = await this.admit(batch);
+          this.batch = await this.admit(this.batch);
+          const batch = this.batch;
           if (!batch) continue;
           this.sample(batch);
           if (batch.rows.every((r) => r.done)) {
-            batch = null;
+            this.batch = null;
             continue;
           }
           await this.step(batch);
         } catch (e) {
           // A failed forward pass fails the calls decoding in it; queued calls still run.
-          this.fail(new Set((batch?.rows ?? []).map((r) => r.job)), e);
-          batch = null;
+          this.fail(new Set((this.batch?.rows ?? []).map((r) => r.job)), e);
+          this.batch = null;
         }
       }
     } finally {
@@ -232,6 +263,7 @@ export class OnnxPolicy implements Policy {
     const repay = Math.max(1, live.length >> 2);
     if (batch && finished < repay && joining < repay) return batch;
     const admitted = this.queue.splice(0, joining);
+    this.admitting = admitted;
     try {
       const fresh = admitted.length > 0 ? await this.prefill(admitted) : null;
       return this.rebuild(batch, fresh);
@@ -239,6 +271,8 @@ export class OnnxPolicy implements Policy {
       // A failed prefill or copy fails the calls being admitted; the running batch is untouched.
       this.fail(new Set(admitted.map((p) => p.job)), e);
       return batch;
+    } finally {
+      this.admitting = [];
     }
   }
 
@@ -249,8 +283,9 @@ export class OnnxPolicy implements Policy {
     if (batch) {
       sources.push({ past: batch.past, len: batch.pastLen, logits: batch.logits, rows: batch.rows.map((row, i) => ({ row, src: i, logit: i })).filter((x) => !x.row.done) });
     }
-    if (fresh) sources.push(fresh);
+    if (fresh) sources.push({ ...fresh, rows: fresh.rows.filter((x) => !x.row.done) });
     const rows = sources.flatMap((s) => s.rows.map((x) => x.row));
+    if (rows.length === 0) return null;
     const pastLen = Math.max(...rows.map((r) => r.length));
     const past: Record<string, ort.Tensor> = {};
     for (let l = 0; l < this.nLayers; l++) {
@@ -312,10 +347,42 @@ export class OnnxPolicy implements Policy {
     const rows = admitted.map((p, i) => {
       const u = rowUniq[i];
       const seed = p.job.requests[p.req].seed ?? hashSeed(this.opts.seed, p.req);
-      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done: false, finish: 'length', length: uniqLen[u] };
+      // A row whose request was aborted during the prefill was already counted as dropped.
+      const done = p.job.aborted.has(p.req);
+      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: uniqLen[u] };
       return { row, src: u, logit: u * len + len - 1 };
     });
     return { past, len, logits: out.logits.data as Float32Array, rows };
+  }
+
+  /**
+   * Drops the rows of an aborted request: queued rows leave the queue now, decoding rows are marked
+   * done (they leave the batch at its next rebuild, which a whole request leaving triggers) and are
+   * never extended again. The call settles when its other requests finish: rejected with an
+   * AbortError when all of its requests were aborted.
+   */
+  private cancel(job: Job, req: number): void {
+    if (job.remaining < 0 || job.aborted.has(req)) return;
+    job.aborted.add(req);
+    this.stats.cancelledRequests++;
+    const before = this.queue.length;
+    this.queue = this.queue.filter((p) => !(p.job === job && p.req === req));
+    let dropped = before - this.queue.length;
+    dropped += this.admitting.filter((p) => p.job === job && p.req === req).length;
+    for (const row of this.batch?.rows ?? []) {
+      if (row.job === job && row.req === req && !row.done) {
+        row.done = true;
+        dropped++;
+      }
+    }
+    this.stats.cancelledRows += dropped;
+    job.remaining -= dropped;
+    for (let c = 0; c < job.requests[req].n; c++) job.results[req][c] ??= { text: '', tokens: 0, finishReason: 'length' };
+    if (job.remaining === 0) {
+      job.remaining = -1;
+      if (job.aborted.size === job.requests.length) job.reject(abortError());
+      else job.resolve(job.results);
+    }
   }
 
   /** Rejects these calls and drops their rows still waiting in the queue. */
