@@ -159,6 +159,19 @@ export class OnnxPolicy implements Policy {
     this.kvOutputs = Array.from({ length: this.nLayers }, (_, l) => [`${prefix}.${l}.key`, `${prefix}.${l}.value`]).flat();
   }
 
+  /** The prefix cache's statistics for --json outputs and benches: hit rate over looked-up prompt tokens. */
+  kvCacheSummary(): { hitRate: number; hitTokens: number; lookupTokens: number; evictions: number; bytes: number; capMb: number } {
+    const s = this.stats;
+    return {
+      hitRate: s.prefixLookupTokens > 0 ? s.prefixHitTokens / s.prefixLookupTokens : 0,
+      hitTokens: s.prefixHitTokens,
+      lookupTokens: s.prefixLookupTokens,
+      evictions: s.kvCacheEvictions,
+      bytes: s.kvCacheBytes,
+      capMb: this.opts.kvCacheMb,
+    };
+  }
+
   get tokenizer(): BpeTokenizer {
     return this.bundle.tokenizer;
   }
