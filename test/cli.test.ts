@@ -21,6 +21,33 @@ test('an empty question is rejected', () => {
   assert.ok(oneLine(r.stderr), r.stderr);
 });
 
+test('a 40k-character question is a clear error (exit 2), never a native crash, as argument or from a file or stdin', () => {
+  // A command line of ~30k bytes used to overflow onnxruntime's native stack (exit 139, no message).
+  const question = `What is ${'1'.repeat(40_000)} + 1?`;
+  const asArg = rstar(['solve', question]);
+  assert.equal(asArg.code, 2, asArg.stderr);
+  assert.match(asArg.stderr, /the question is \d+ tokens long; the policy's context is 1024 tokens/);
+  assert.ok(oneLine(asArg.stderr), asArg.stderr);
+  // The argument reached the CLI whole through the launcher's re-exec: same count as from a file.
+  const dir = tmp();
+  writeFileSync(join(dir, 'q.txt'), question);
+  const fromFile = rstar(['solve', '--question-file', join(dir, 'q.txt')]);
+  assert.equal(fromFile.code, 2, fromFile.stderr);
+  assert.equal(fromFile.stderr, asArg.stderr);
+  const fromStdin = rstar(['solve', '--question-file', '-'], { input: question });
+  assert.equal(fromStdin.stderr, asArg.stderr);
+  const both = rstar(['solve', '--question-file', '-', 'x'], { input: question });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /not both/);
+});
+
+test('rstar grade exits 2 on malformed input, naming the line', () => {
+  const r = rstar(['grade'], { input: '{"pred":"1","gold":"1"}\n{"pred":"x"}\n' });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /line 2: field "gold"/);
+  assert.equal(JSON.parse(r.stdout).equal, true);
+});
+
 test('a missing bundle is named', () => {
   const r = rstar(['solve', '--bundle', '/nonexistent/bundle', 'What is 1+1?']);
   assert.notEqual(r.code, 0);

@@ -131,3 +131,33 @@ test('prefix cache: a prompt extending a cached one prefills only its suffix; a 
     await Promise.all(engines.map((e) => e.close()));
   }
 });
+
+test('an aborted request leaves the batch: its rows are dropped, the call rejects, a call beside it still gets its own answers', async () => {
+  const hard = generateProblems({ level: 5, count: 2, seed: 11, split: 'test' }).map((p) => p.question);
+  const big = { ...greedy(hard[0], 300), n: 16, temperature: 1.0, topP: 0.95, seed: 5, ignoreEos: true, stop: [] };
+  const small = { ...greedy(hard[1], 8), n: 2, temperature: 1.0, topP: 0.95, seed: 6, ignoreEos: true, stop: [] };
+  const [aloneSmall] = await engine.generate([small]);
+  const s0 = { ...engine.stats };
+  const ac = new AbortController();
+  const bigRun = engine.generate([{ ...big, signal: ac.signal }]);
+  const rejected = assert.rejects(bigRun, { name: 'AbortError' });
+  // Abort once the big call is decoding (an event of the engine, not a delay).
+  while (engine.stats.decodeSteps - s0.decodeSteps < 3) await new Promise((r) => setImmediate(r));
+  ac.abort();
+  await rejected;
+  const [after] = await engine.generate([small]);
+  assert.deepEqual(after.map((c) => c.text), aloneSmall.map((c) => c.text));
+  assert.equal(engine.stats.cancelledRequests - s0.cancelledRequests, 1);
+  assert.equal(engine.stats.cancelledRows - s0.cancelledRows, 16);
+  // The 16 rows did not decode their 300 tokens: the engine stopped well before.
+  assert.ok(engine.stats.decodeSteps - s0.decodeSteps < 100, `decode steps: ${engine.stats.decodeSteps - s0.decodeSteps}`);
+  assert.equal(engine.stats.sequences - s0.sequences, 2, 'only the small call finished sequences');
+
+  // Two requests in one call, one aborted (queued, before any decode): the other completes alone.
+  const ac2 = new AbortController();
+  ac2.abort();
+  const [dropped, kept] = await engine.generate([{ ...big, signal: ac2.signal }, small]);
+  assert.ok(dropped.every((c) => c.tokens === 0 && c.text === ''));
+  assert.deepEqual(kept.map((c) => c.text), aloneSmall.map((c) => c.text));
+  await assert.rejects(engine.generate([{ ...small, signal: ac2.signal }]), { name: 'AbortError' });
+});

@@ -39,7 +39,7 @@ describe('rstar grade --json', () => {
   it('stops at a malformed line, naming the line and field, keeping earlier results', async () => {
     const input = [JSON.stringify({ pred: '\\boxed{1}', gold: '1' }), JSON.stringify({ pred: 'x', gold: 5 }), JSON.stringify({ pred: '2', gold: '2' })].join('\n');
     const r = await run(input);
-    assert.notEqual(r.code, 0);
+    assert.equal(r.code, 2);
     assert.equal(r.out.length, 1);
     assert.match(r.err, /line 2/);
     assert.match(r.err, /"gold"/);
@@ -47,10 +47,10 @@ describe('rstar grade --json', () => {
 
   it('reports invalid JSON and a missing field', async () => {
     const bad = await run('{"pred": "1", "gold": "1"}\n{not json');
-    assert.notEqual(bad.code, 0);
+    assert.equal(bad.code, 2);
     assert.match(bad.err, /line 2: invalid JSON/);
     const missing = await run('{"gold": "1"}');
-    assert.notEqual(missing.code, 0);
+    assert.equal(missing.code, 2);
     assert.match(missing.err, /line 1: field "pred"/);
   });
 });

@@ -166,6 +166,25 @@ describe('comparison', () => {
     eq('7.8\\times 10^2', '780');
     eq('\\$1,234.50', '1234.5');
   });
+  it('numbers too large to compare exactly are never equal by float (towers, factorials, products, overflow, infinity)', () => {
+    ne('9^{9^{9}}', '9^{9^9}+7');
+    ne('\\infty', '10^{10^{10^{10}}}');
+    ne('10^{10^{10}}', '10^{10^{10}}+1');
+    ne('2^{10000}', '2^{10000}+1');
+    ne('3000!', '3000!+1');
+    ne('1000!', '1000!+1');
+    ne('\\frac{10^{400}}{3}', '\\frac{10^{400}+1}{3}');
+    ne('\\pi\\cdot 10^{300}', '\\pi\\cdot10^{300}+7');
+    ne('2^{60}+\\sqrt{4}', '2^{60}');
+    ne('\\infty', '-\\infty');
+    ne('1.5\\times10^{20}', '150000000000000000001');
+    // Equal ones still are: written the same, exactly computable, or the same canonical form.
+    eq('3000!', '3000!');
+    eq('9^{9^9}', '9^{387420489}');
+    eq('(10^{100})^{100}', '10^{10000}');
+    eq('1.5\\times10^{20}', '150000000000000000000');
+    eq('\\infty', '+\\infty');
+  });
   it('tolerance options', () => {
     assert.ok(isEquivalent('0.33', '\\frac13', { digits: 2 }));
     assert.ok(isEquivalent('0.002', '0.003', { absTol: 1e-3 }));

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { startServe as startServeProcess } from './helpers/serve.js';
 import { rstar } from './helpers/cli.js';
 import { RstarServer } from '../src/serve/server.js';
 import type { Completion, GenerateRequest, Policy } from '../src/models/types.js';
-import { OpenAIPolicy } from '../src/models/http/openai-policy.js';
+import { OpenAIPolicy, servedModel } from '../src/models/http/openai-policy.js';
 import { CHAT_TEMPLATES, ChatTemplate, loadJinja, promptTemplate, renderBuiltin, splitRstarPrompt, rstarFewShotPrompt, type BuiltinChat } from '../src/models/http/templates.js';
 import { formatPrompt } from '../src/steps/protocol.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
@@ -69,32 +70,38 @@ test('request validation: bad bodies get 400 with the field named, unknown route
   await s.close();
 });
 
-function rawPost(url: string, headers: Record<string, string | number>, chunks: Buffer[]): Promise<{ status: number; body: string }> {
-  const u = new URL(url + '/completions');
+/**
+ * Sends raw bytes on a fresh connection and collects what the server sends back until it closes
+ * the connection (a reset after the answer was read counts as closed; before it, it is an error).
+ */
+function rawExchange(url: string, bytes: Buffer[], opts: { end?: boolean } = {}): Promise<string> {
+  const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const r = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: b }));
-    });
-    r.on('error', reject);
-    for (const c of chunks) r.write(c);
-    r.end();
+    const sock = connect(Number(u.port), u.hostname);
+    let got = '';
+    sock.on('data', (d) => (got += d));
+    sock.on('error', (e) => (got.startsWith('HTTP/1.1 ') ? resolve(got) : reject(e)));
+    sock.on('close', () => resolve(got));
+    for (const b of bytes) sock.write(b);
+    if (opts.end) sock.end();
   });
 }
+
+const statusOf = (raw: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]);
+const bodyOf = (raw: string) => raw.slice(raw.indexOf('\r\n\r\n') + 4);
 
 test('oversized bodies are rejected with 413 (declared or streamed)', async () => {
   const s = new RstarServer({ policy: new SlowPolicy(1), modelName: 'm', maxBodyBytes: 4096 });
   const url = await s.listen(0);
   const big = Buffer.from(JSON.stringify({ model: 'm', prompt: 'x'.repeat(10_000) }));
-  const declared = await rawPost(url, { 'content-length': big.length, 'content-type': 'application/json' }, [big]).catch(() => null);
-  if (declared) {
-    assert.equal(declared.status, 413);
-    assert.match(JSON.parse(declared.body).error.message, /exceeds the limit of 4096 bytes/);
-  }
-  const chunked = await rawPost(url, { 'transfer-encoding': 'chunked' }, [big.subarray(0, 3000), big.subarray(3000)]).catch(() => null);
-  if (chunked) assert.equal(chunked.status, 413);
-  assert.ok(declared || chunked, 'at least one 413 answer was read before the server closed the connection');
+  // Declared too large: answered from the headers, before any body byte is sent.
+  const declared = await rawExchange(url, [Buffer.from(`POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${big.length}\r\n\r\n`)]);
+  assert.equal(statusOf(declared), 413);
+  assert.match(JSON.parse(bodyOf(declared)).error.message, /exceeds the limit of 4096 bytes/);
+  // Streamed (chunked): answered once the body read passes the limit.
+  const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+  const chunked = await rawExchange(url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n'), chunk(big.subarray(0, 3000)), chunk(big.subarray(3000))]);
+  assert.equal(statusOf(chunked), 413);
   // The server still serves after rejecting.
   assert.equal((await post(url, { model: 'm', prompt: 'a' })).status, 200);
   await s.close();
@@ -117,8 +124,11 @@ test('with continuous batching, the policy gets each request as it arrives, not 
     readonly continuousBatching = true;
     inFlight = 0;
     maxInFlight = 0;
+    private entered!: () => void;
+    readonly firstCall = new Promise<void>((r) => (this.entered = r));
     override async generate(rs: GenerateRequest[]): Promise<Completion[][]> {
       this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      this.entered();
       try {
         return await super.generate(rs);
       } finally {
@@ -130,7 +140,7 @@ test('with continuous batching, the policy gets each request as it arrives, not 
   const s = new RstarServer({ policy, modelName: 'm', continuousBatching: true });
   const url = await s.listen(0);
   const first = post(url, { model: 'm', prompt: 'a', n: 2, seed: 1 }).then((r) => r.json());
-  await new Promise((r) => setTimeout(r, 100));
+  await policy.firstCall; // the first request is in the policy
   const second = await post(url, { model: 'm', prompt: 'b', n: 1, seed: 2 }).then((r) => r.json());
   assert.equal(second.choices[0].text, 'b/0/2');
   // Both calls were in the policy at once: the second was not queued behind the first.
@@ -144,7 +154,7 @@ test('graceful shutdown: SIGTERM lets the request in flight finish, then the pro
   const p = new OpenAIPolicy({ baseUrls: [s.url], model: 'm', retries: 0 });
   const long: GenerateRequest = { prompt: formatPrompt('What is 2 + 3?'), n: 4, maxTokens: 120, temperature: 1, topP: 1, stop: [], seed: 1, ignoreEos: true };
   const run = p.generate([long]);
-  await new Promise((r) => setTimeout(r, 200));
+  await until(s.url, (st) => st.engine.decodeSteps > 0); // the request is decoding
   s.proc.kill('SIGTERM');
   const out = await run;
   assert.equal(out[0].length, 4);
@@ -199,6 +209,10 @@ test('rstar solve --policy URL (served by rstar serve) gives the embedded answer
     const b = JSON.parse(served.stdout);
     assert.equal(b.answer, a.answer);
     assert.equal(b.answer, p.answer);
+    // Without --policy-model: the server's only model.
+    const implicit = rstar([...args, '--policy', s.url, '--policy-concurrency', '1']);
+    assert.equal(implicit.code, 0, implicit.stderr);
+    assert.equal(JSON.parse(implicit.stdout).answer, a.answer);
     const wrong = rstar([...args, '--policy', s.url, '--policy-model', 'nope']);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /does not serve the model "nope"; it serves: m/);
@@ -233,5 +247,200 @@ test('rstar synth --policy URL (served by rstar serve) grows the same trees as t
     s.proc.kill('SIGTERM');
     await exited(s.proc);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fault tests: what one client can do to `rstar serve`, and that the next innocent request is
+// answered correctly after each. Ordering is by the server's own counters (GET /v1/stats).
+
+interface Stats {
+  server: { requests: number; errors: number; queued: number; cancelled: number; rejectedBusy: number };
+  batcher: { waiting: number } | null;
+  engine: { decodeSteps: number; sequences: number; cancelledRequests: number; cancelledRows: number; generatedTokens: number };
+  limits: Record<string, number>;
+}
+
+const stats = async (url: string): Promise<Stats> => (await fetch(url + '/stats')).json() as Promise<Stats>;
+
+/** Polls the server's stats until `cond` holds (a wait on the server's state, not a delay). */
+async function until(url: string, cond: (s: Stats) => boolean, what = 'condition'): Promise<Stats> {
+  for (let i = 0; i < 6000; i++) {
+    const st = await stats(url);
+    if (cond(st)) return st;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`server stats never met: ${what}`);
+}
+
+/** A completions request whose connection the test can drop. */
+function openCompletion(url: string, body: unknown): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
+  const u = new URL(url + '/completions');
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: b }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  return { req, answer };
+}
+
+/** Drops a request's connection; its answer promise then rejects (socket hang up), as expected. */
+async function abandon(c: { req: ClientRequest; answer: Promise<unknown> }): Promise<void> {
+  c.req.destroy();
+  await assert.rejects(c.answer, /socket hang up|ECONNRESET/);
+}
+
+const PROMPT = formatPrompt('What is 2 + 3?');
+const tiny = { model: 'm', prompt: PROMPT, n: 1, max_tokens: 2, temperature: 0, ignore_eos: true, seed: 1 };
+
+test('fault: a client that disconnects from n=128 x 300 tokens is cancelled (its rows leave the batch); a 2-token request beside it is answered', { timeout: 300_000 }, async () => {
+  const s = await startServe();
+  try {
+    const alone = await (await post(s.url, tiny)).json();
+    assert.equal(alone.choices[0].completion_tokens, 2);
+    const s0 = await stats(s.url);
+    const big = openCompletion(s.url, { model: 'm', prompt: PROMPT, n: 128, max_tokens: 300, temperature: 1, ignore_eos: true, seed: 2 });
+    await until(s.url, (st) => st.engine.decodeSteps > s0.engine.decodeSteps, 'the large request decoding');
+    await abandon(big);
+    const small = await post(s.url, tiny);
+    assert.equal(small.status, 200);
+    assert.deepEqual((await small.json()).choices, alone.choices);
+    const st = await until(s.url, (x) => x.server.cancelled === 1, 'the abandoned request counted as cancelled');
+    assert.equal(st.engine.cancelledRequests - s0.engine.cancelledRequests, 1);
+    assert.equal(st.engine.cancelledRows - s0.engine.cancelledRows, 128, 'every row of the abandoned request was dropped unfinished');
+    assert.equal(st.engine.sequences - s0.engine.sequences, 1, 'only the 2-token request finished a sequence');
+    assert.ok(st.engine.decodeSteps - s0.engine.decodeSteps < 300, `the abandoned request stopped decoding early: ${st.engine.decodeSteps - s0.engine.decodeSteps} steps`);
+    assert.equal(st.server.errors, 0);
+    assert.equal(st.server.queued, 0);
+  } finally {
+    s.proc.kill('SIGTERM');
+    await exited(s.proc);
+  }
+});
+
+test('fault: the request budget answers 400 naming the limit; a full queue answers 429 with Retry-After; a stalled upload is cut with 408', { timeout: 300_000 }, async () => {
+  const s = await startServe(['--max-n', '16', '--max-prompts', '2', '--max-tokens', '400', '--max-request-tokens', '5000', '--max-queue', '2', '--request-timeout-ms', '1000', '--headers-timeout-ms', '500']);
+  try {
+    const innocent = async () => {
+      const r = await post(s.url, tiny);
+      assert.equal(r.status, 200);
+      assert.equal((await r.json()).choices[0].completion_tokens, 2);
+    };
+    await innocent();
+    const budget: Array<[unknown, RegExp, string]> = [
+      [{ ...tiny, n: 17 }, /n must be at most 16, got 17/, 'n'],
+      [{ ...tiny, prompt: [PROMPT, PROMPT, PROMPT] }, /at most 2 prompts per request, got 3/, 'prompt'],
+      [{ ...tiny, max_tokens: 401 }, /max_tokens must be at most 400, got 401/, 'max_tokens'],
+      [{ ...tiny, n: 16, prompt: [PROMPT, PROMPT], max_tokens: 200 }, /asks for up to 6400 tokens \(n × prompts × max_tokens = 16 × 2 × 200\); the limit is 5000/, 'n'],
+    ];
+    for (const [body, msg, param] of budget) {
+      const r = await post(s.url, body);
+      assert.equal(r.status, 400);
+      const e = (await r.json()).error;
+      assert.match(e.message, msg);
+      assert.equal(e.param, param);
+      await innocent();
+    }
+
+    // Two long requests fill the queue (--max-queue 2); a third is refused with 429 + Retry-After.
+    const s0 = await stats(s.url);
+    const long = { model: 'm', prompt: PROMPT, n: 16, max_tokens: 300, temperature: 1, ignore_eos: true };
+    const a = openCompletion(s.url, { ...long, seed: 3 });
+    const b = openCompletion(s.url, { ...long, seed: 4 });
+    await until(s.url, (st) => st.server.queued === 2, 'two requests queued');
+    const busy = await post(s.url, tiny);
+    assert.equal(busy.status, 429);
+    assert.ok(Number(busy.headers.get('retry-after')) >= 1, `Retry-After: ${busy.headers.get('retry-after')}`);
+    assert.match((await busy.json()).error.message, /the server is busy: 2 requests are queued \(--max-queue 2\)/);
+    await abandon(a);
+    await abandon(b);
+    const st = await until(s.url, (x) => x.server.cancelled === 2 && x.server.queued === 0, 'both long requests cancelled');
+    assert.equal(st.server.rejectedBusy, 1);
+    assert.equal(st.engine.cancelledRequests - s0.engine.cancelledRequests, 2);
+    await innocent();
+
+    // A client that sends its headers and part of its body, then stalls: answered 408 and disconnected.
+    const stalled = await rawExchange(s.url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"model":')]);
+    assert.equal(statusOf(stalled), 408);
+    // One that never finishes its headers: disconnected too.
+    const noHeaders = await rawExchange(s.url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\n')]);
+    assert.equal(statusOf(noHeaders), 408);
+    await innocent();
+  } finally {
+    s.proc.kill('SIGTERM');
+    await exited(s.proc);
+  }
+});
+
+test('fault: connections past --max-connections are closed at once; the request timeout does not cut a long generation', async () => {
+  const s = new RstarServer({ policy: new SlowPolicy(1500), modelName: 'm', maxConnections: 2, requestTimeoutMs: 500, headersTimeoutMs: 300 });
+  const url = await s.listen(0);
+  const u = new URL(url);
+  // Two connections held open (each answered once, kept alive).
+  const held = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+          const sock = connect(Number(u.port), u.hostname);
+          sock.once('data', () => resolve(sock));
+          sock.once('error', reject);
+          sock.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
+        }),
+    ),
+  );
+  // A third is closed without an answer.
+  const third = await rawExchange(url, [Buffer.from('GET /health HTTP/1.1\r\nhost: x\r\n\r\n')]);
+  assert.equal(third, '');
+  for (const sock of held) sock.destroy();
+  // Once the server has counted them closed, it accepts again: a 1.5 s generation outlives the
+  // 500 ms request timeout, which covers receiving the request only.
+  for (;;) {
+    const n = await new Promise<number>((r, j) => s.server.getConnections((e, c) => (e ? j(e) : r(c))));
+    if (n === 0) break;
+    await new Promise((r) => setImmediate(r));
+  }
+  const r = await post(url, { model: 'm', prompt: 'a', seed: 5 });
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).choices[0].text, 'a/0/5');
+  await s.close();
+});
+
+test('rewards: an empty input and an input longer than the reward context are refused with 400 (never truncated)', async () => {
+  const s = await startServe();
+  try {
+    const rw = (input: unknown) => fetch(s.url + '/rewards', { method: 'POST', body: JSON.stringify({ model: 'm', input }) });
+    const empty = await rw('');
+    assert.equal(empty.status, 400);
+    assert.match((await empty.json()).error.message, /input 0 is empty/);
+    const long = await rw(['ok', 'x '.repeat(3000)]);
+    assert.equal(long.status, 400);
+    assert.match((await long.json()).error.message, /The reward model's maximum context length is 1024 tokens\. However, input 1 has \d+ tokens/);
+    const ok = await rw(PROMPT);
+    assert.equal(ok.status, 200);
+    const body = await ok.json();
+    assert.ok(body.usage.prompt_tokens > 0 && body.usage.prompt_tokens <= 1024);
+    assert.equal(typeof body.data[0].score, 'number');
+  } finally {
+    s.proc.kill('SIGTERM');
+    await exited(s.proc);
+  }
+});
+
+test('without --policy-model the client takes the server\'s model only when /models lists exactly one', async () => {
+  const reward = { name: 'r', score: async (t: string[]) => t.map(() => 0), close: async () => {} };
+  const one = new RstarServer({ policy: new SlowPolicy(1), modelName: 'm' });
+  const two = new RstarServer({ policy: new SlowPolicy(1), reward, modelName: 'm', rewardModelName: 'prm' });
+  const none = new RstarServer({ modelName: 'm' });
+  try {
+    assert.equal(await servedModel({ baseUrls: [await one.listen(0)] }), 'm');
+    await assert.rejects(servedModel({ baseUrls: [await two.listen(0)] }), /serves several models: m, prm; choose one with --policy-model/);
+    await assert.rejects(servedModel({ baseUrls: [await none.listen(0)] }), /serves no models; choose one with --policy-model/);
+  } finally {
+    await Promise.all([one.close(), two.close(), none.close()]);
   }
 });

@@ -4,7 +4,7 @@ import { loadBundle, readManifest } from '../models/bundle.js';
 import { OnnxReward } from '../models/onnx/reward.js';
 import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../models/onnx/engine.js';
 import type { Policy, RewardModel } from '../models/types.js';
-import { OpenAIPolicy } from '../models/http/openai-policy.js';
+import { OpenAIPolicy, servedModel } from '../models/http/openai-policy.js';
 import { HttpRewardModel } from '../models/http/reward.js';
 import { PROMPT_TEMPLATE_NAMES, promptTemplate } from '../models/http/templates.js';
 import { BatchingPolicy } from '../search/batching-policy.js';
@@ -63,7 +63,7 @@ const urls = (s: string) => s.split(',').map((u) => u.trim()).filter(Boolean);
 export function addModelOptions(cmd: Command, opts: { policyFlag?: boolean } = {}): Command {
   if (opts.policyFlag !== false) cmd.option('--policy <url>', 'served policy: OpenAI-compatible base URL(s), e.g. http://127.0.0.1:8000/v1 (comma-separated replicas); replaces the bundle policy');
   cmd
-    .option('--policy-model <name>', 'model name on the policy server')
+    .option('--policy-model <name>', 'model name on the policy server (default: its only model, when /models lists exactly one)')
     .option('--api-key-env <VAR>', 'environment variable holding the API key of the servers', 'OPENAI_API_KEY')
     .addOption(new Option('--policy-template <t>', `prompt template for the served policy (${PROMPT_TEMPLATE_NAMES.join(', ')}, a tokenizer_config.json or .jinja)`).default('rstar-sft'))
     .option('--policy-concurrency <n>', 'HTTP requests in flight to the policy servers', intOption('--policy-concurrency', 1, 4096), 16)
@@ -102,12 +102,13 @@ function apiKey(o: RuntimeOptions): string | undefined {
 
 /** Builds the served policy and checks it answers for the model (clear error when unreachable or misnamed). */
 export async function openHttpPolicy(o: RuntimeOptions & { policy: string }): Promise<OpenAIPolicy> {
-  if (!o.policyModel) throw new UserError('--policy-model is required with a served policy (--policy URL)');
   let policy: OpenAIPolicy;
   try {
+    // Without --policy-model, the server's model when it serves exactly one.
+    const model = o.policyModel ?? (await servedModel({ baseUrls: urls(o.policy), apiKey: apiKey(o), timeoutMs: o.policyTimeoutMs }));
     policy = new OpenAIPolicy({
       baseUrls: urls(o.policy),
-      model: o.policyModel,
+      model,
       apiKey: apiKey(o),
       concurrency: o.policyConcurrency,
       timeoutMs: o.policyTimeoutMs,

@@ -34,6 +34,8 @@ export interface Tolerance {
 
 export interface Ctx extends Tolerance {
   deadline: number;
+  /** The clock the deadline is read on (Date.now; tests count its reads). */
+  now: () => number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,6 +79,21 @@ function numEqual(a: Num, b: Num, x: Ctx): boolean {
   return close(a.v, b.v, tol);
 }
 
+/** Integers from 2^53 on are not all floats: a float cannot tell n from n+1 there. */
+const FLOAT_EXACT = 2 ** 53;
+
+/**
+ * Numbers a float comparison cannot decide: not both exact (a tower, a huge factorial or power
+ * whose exact value was too big to compute, an irrational) and at least one of them an overflow
+ * or an infinity, or beyond the range where floats hold every integer. Only an exact or symbolic
+ * argument may call such numbers equal.
+ */
+function beyondFloats(a: Num, b: Num): boolean {
+  if (a.exact && b.exact) return false;
+  if (!isFiniteC(a.v) || !isFiniteC(b.v)) return true;
+  return Math.max(Math.hypot(a.v.re, a.v.im), Math.hypot(b.v.re, b.v.im)) >= FLOAT_EXACT;
+}
+
 function numbersEqual(a: Num, pa: boolean, b: Num, pb: boolean, x: Ctx): boolean {
   for (const va of variants(a, pa)) for (const vb of variants(b, pb)) if (numEqual(va, vb, x)) return true;
   return false;
@@ -88,9 +105,9 @@ function numbersEqual(a: Num, pa: boolean, b: Num, pb: boolean, x: Ctx): boolean
 function leafNumber(tex: string, x: Ctx): Num | null {
   const r = exactNumber(tex);
   if (r) return { v: cnum(ratToNumber(r)), exact: r };
-  const p = parseTex(tex, x.deadline);
+  const p = parseTex(tex, x.deadline, x.now);
   if (!p || p.symbols.length > 0) return null;
-  const v = toScalar(constantValue(p, x.deadline));
+  const v = toScalar(constantValue(p, x.deadline, x.now));
   if (!v) return null;
   const e = exactValue(p.json);
   return { v, exact: e ? rat(e.n, e.d) : null };
@@ -102,20 +119,20 @@ const hasDecimal = (s: string) => /\d\.\d/.test(s);
 function symbolicEqual(pa: Parsed, pb: Parsed, texA: string, texB: string, x: Ctx): boolean {
   if (pa.symbols.join(',') !== pb.symbols.join(',')) {
     // Only an identity (sin²+cos², log rules) can remove a symbol: ask the simplifier, else differ.
-    if (pa.transcendental || pb.transcendental) return simplifiesToZero(pa, pb, Math.min(300, x.deadline - Date.now()));
+    if (pa.transcendental || pb.transcendental) return simplifiesToZero(pa, pb, Math.min(300, x.deadline - x.now()), x.now);
     return false;
   }
   const tol = hasDecimal(texA) || hasDecimal(texB) ? Math.max(x.relTol, 1e-8) : 1e-8;
   const verdict = sampleEqual(pa, pb, pa.symbols, tol, x);
   if (verdict !== null) return verdict;
-  return simplifiesToZero(pa, pb, Math.min(500, x.deadline - Date.now()));
+  return simplifiesToZero(pa, pb, Math.min(500, x.deadline - x.now()), x.now);
 }
 
 /** true/false when at least 3 sample points were valid for both sides; null when undecided. */
 function sampleEqual(pa: Parsed, pb: Parsed, symbols: string[], tol: number, x: Ctx): boolean | null {
   let valid = 0;
   for (const pt of samplePoints(symbols)) {
-    if (Date.now() > x.deadline) return null;
+    if (x.now() > x.deadline) return null;
     const va = toScalar(evaluate(pa.json, pt));
     const vb = toScalar(evaluate(pb.json, pt));
     if (!va || !vb) return null;
@@ -132,15 +149,16 @@ export function leafEqual(a: { tex: string; pct: boolean }, b: { tex: string; pc
   const ra = exactNumber(a.tex);
   const rb = exactNumber(b.tex);
   if (ra && rb) return numbersEqual({ v: cnum(ratToNumber(ra)), exact: ra }, a.pct, { v: cnum(ratToNumber(rb)), exact: rb }, b.pct, x);
-  const pa = parseTex(a.tex, x.deadline);
-  const pb = parseTex(b.tex, x.deadline);
+  const pa = parseTex(a.tex, x.deadline, x.now);
+  const pb = parseTex(b.tex, x.deadline, x.now);
   if (!pa || !pb) return looseString(a.tex) === looseString(b.tex);
   if (!a.pct && !b.pct && same(pa, pb)) return true;
   if (pa.symbols.length === 0 && pb.symbols.length === 0) {
     const na = leafNumber(a.tex, x);
     const nb = leafNumber(b.tex, x);
+    if (na && nb && beyondFloats(na, nb)) return !a.pct && !b.pct && simplifiesToZero(pa, pb, Math.min(300, x.deadline - x.now()), x.now);
     if (na && nb) return numbersEqual(na, a.pct, nb, b.pct, x);
-    return simplifiesToZero(pa, pb, Math.min(300, x.deadline - Date.now()));
+    return simplifiesToZero(pa, pb, Math.min(300, x.deadline - x.now()), x.now);
   }
   if (a.pct !== b.pct) return false;
   return symbolicEqual(pa, pb, a.tex, b.tex, x);
@@ -178,8 +196,8 @@ function canonRel(l: string, op: string, r: string): { f: string; op: Rel } | nu
  */
 function proportional(f1: string, f2: string, positive: boolean, x: Ctx): boolean {
   if (f1 === f2) return true;
-  const p1 = parseTex(f1, x.deadline);
-  const p2 = parseTex(f2, x.deadline);
+  const p1 = parseTex(f1, x.deadline, x.now);
+  const p2 = parseTex(f2, x.deadline, x.now);
   if (!p1 || !p2) return false;
   if (same(p1, p2)) return true;
   const syms = [...new Set([...p1.symbols, ...p2.symbols])].sort();
@@ -188,7 +206,7 @@ function proportional(f1: string, f2: string, positive: boolean, x: Ctx): boolea
   let valid = 0;
   let zeros = 0;
   for (const pt of samplePoints(syms, 8, 6)) {
-    if (Date.now() > x.deadline) return false;
+    if (x.now() > x.deadline) return false;
     const a = toScalar(evaluate(p1.json, pt));
     const b = toScalar(evaluate(p2.json, pt));
     if (!a || !b) return false;
@@ -392,7 +410,7 @@ function namedEqual(a: Node[], b: Node[], x: Ctx): boolean | null {
 
 function matrixEntries(n: Node, x: Ctx): M | null {
   if (n.k === 'matexpr') {
-    const p = parseTex(n.tex, x.deadline);
+    const p = parseTex(n.tex, x.deadline, x.now);
     if (!p || p.symbols.length > 0) return null;
     return toMatrix(evaluate(p.json, new Map()));
   }
@@ -494,7 +512,7 @@ const COLLECTION = new Set(['list', 'set', 'seq', 'union', 'matrix', 'matexpr'])
 
 /** Mathematical equivalence of two parsed answers (symmetric). */
 export function equalNodes(a0: Node, b0: Node, x: Ctx): boolean {
-  if (Date.now() > x.deadline) return false;
+  if (x.now() > x.deadline) return false;
   const a = single(a0);
   const b = single(b0);
   if (a.k === 'text' || b.k === 'text') return textEqual(a, b);

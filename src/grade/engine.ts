@@ -148,14 +148,14 @@ function scoped<T>(fn: () => T): T {
 }
 
 /** Parses a leaf with the compute engine (canonical form); null when the result is not valid. */
-export function parseTex(tex: string, deadline: number): Parsed | null {
+export function parseTex(tex: string, deadline: number, now: () => number = Date.now): Parsed | null {
   const key = forEngine(tex);
   if (CACHE.has(key)) return CACHE.get(key) ?? null;
-  if (key === '' || key.length > 2000 || Date.now() > deadline) return null;
+  if (key === '' || key.length > 2000 || now() > deadline) return null;
   let out: Parsed | null = null;
   try {
     const engineRef = ce();
-    const ms = Math.max(10, deadline - Date.now());
+    const ms = Math.max(10, deadline - now());
     const expr = scoped(() => engineRef.withTimeLimit(ms, () => engineRef.parse(key))) as Expr | null;
     if (expr && expr.isValid) {
       const json = expr.json;
@@ -185,16 +185,16 @@ export function same(a: Parsed, b: Parsed): boolean {
 }
 
 /** True when the compute engine simplifies `a - b` (or `b - a`: its rules are not symmetric) to 0 within `ms`. */
-export function simplifiesToZero(a: Parsed, b: Parsed, ms: number): boolean {
+export function simplifiesToZero(a: Parsed, b: Parsed, ms: number, now: () => number = Date.now): boolean {
   if (ms < 5 || a.risky || b.risky || a.size + b.size > 120) return false;
   const isZero = (j: Json) => j === 0 || (typeof j === 'object' && j !== null && (j as { num?: string }).num === '0');
   const e = ce();
-  const end = Date.now() + ms;
+  const end = now() + ms;
   for (const [x, y] of [
     [a, b],
     [b, a],
   ]) {
-    const left = end - Date.now();
+    const left = end - now();
     if (left < 5) return false;
     try {
       const r = scoped(() => e.withTimeLimit(left, () => e.box(['Subtract', x.json, y.json] as never).simplify())) as Expr;
@@ -540,10 +540,10 @@ function ev(j: Json, vars: Map<string, C>): V {
 }
 
 /** Evaluates a parsed leaf with no free symbols; null when unsupported. */
-export function constantValue(p: Parsed, deadline: number): V | null {
+export function constantValue(p: Parsed, deadline: number, now: () => number = Date.now): V | null {
   const v = evaluate(p.json, new Map());
   if (v !== null) return v;
-  return engineValue(p, Math.min(200, deadline - Date.now()));
+  return engineValue(p, Math.min(200, deadline - now()));
 }
 
 export function toMatrix(v: V | null): M | null {
@@ -553,11 +553,13 @@ export function toScalar(v: V | null): C | null {
   return v && !isM(v) ? v : null;
 }
 
-/** Relative closeness of two complex values. */
+/**
+ * Relative closeness of two complex values. A non-finite value is never close to anything: it is
+ * either an infinity (not a number) or a float overflow (a huge number whose value is lost), and
+ * `\\infty` must not equal `10^{10^{10^{10}}}`, nor `9^{9^9}` equal `9^{9^9}+7`.
+ */
 export function close(a: C, b: C, relTol: number, absTol = 1e-12): boolean {
-  if (!Number.isFinite(a.re) || !Number.isFinite(b.re) || !Number.isFinite(a.im) || !Number.isFinite(b.im)) {
-    return a.re === b.re && a.im === b.im && !Number.isNaN(a.re);
-  }
+  if (!Number.isFinite(a.re) || !Number.isFinite(b.re) || !Number.isFinite(a.im) || !Number.isFinite(b.im)) return false;
   const d = Math.hypot(a.re - b.re, a.im - b.im);
   return d <= absTol || d <= relTol * Math.max(abs(a), abs(b));
 }
@@ -621,8 +623,15 @@ function qpow(b: Q, e: bigint): Q {
 
 function ex(j: Json): Q {
   if (typeof j === 'number') {
-    if (!Number.isInteger(j) || !Number.isSafeInteger(j)) throw new Unsupported('float');
-    return q(BigInt(j), 1n);
+    if (Number.isSafeInteger(j)) return q(BigInt(j), 1n);
+    // A written decimal (1.5 in 1.5\\times 10^{20}) is exact as its shortest decimal form.
+    const m = Number.isFinite(j) ? /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(j)) : null;
+    if (!m) throw new Unsupported('float');
+    const frac = m[3] ?? '';
+    const exp = Number(m[4] ?? 0) - frac.length;
+    if (Math.abs(exp) > 400) throw new Unsupported('too big');
+    const digits = BigInt(m[1] + m[2] + frac);
+    return exp >= 0 ? q(digits * 10n ** BigInt(exp), 1n) : q(digits, 10n ** BigInt(-exp));
   }
   if (!Array.isArray(j)) {
     if (j && typeof j === 'object' && typeof (j as { num?: unknown }).num === 'string') {

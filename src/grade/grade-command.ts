@@ -47,7 +47,7 @@ async function write(out: NodeJS.WritableStream, s: string): Promise<void> {
 }
 
 /**
- * Runs the command over `input`; returns the exit code (0 success, 1 malformed input). Errors go to
+ * Runs the command over `input`; returns the exit code (0 success, 2 malformed input, like every command's usage and input errors). Errors go to
  * `errors` (stderr by default).
  */
 export async function runGradeCommand(
@@ -67,12 +67,12 @@ export async function runGradeCommand(
         raw = JSON.parse(line);
       } catch (e) {
         errors.write(`rstar grade: line ${lineNo}: invalid JSON: ${(e as Error).message}\n`);
-        return 1;
+        return 2;
       }
       const parsed = GradeLine.safeParse(raw);
       if (!parsed.success) {
         errors.write(`rstar grade: line ${lineNo}: ${describe(parsed.error)}\n`);
-        return 1;
+        return 2;
       }
       await write(output, `${JSON.stringify(gradeRecord(parsed.data))}\n`);
     }

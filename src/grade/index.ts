@@ -25,6 +25,8 @@ export interface EquivalenceOptions {
   absTol?: number;
   /** Also accept decimals equal after rounding to this many digits (off by default). */
   digits?: number;
+  /** The clock the time cap is read on (default Date.now). */
+  now?: () => number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 2000;
@@ -56,8 +58,10 @@ function prepare(s: string): Prepared {
 export function isEquivalent(pred: string, gold: string | string[], opts: EquivalenceOptions = {}): boolean {
   if (typeof pred !== 'string') return false;
   const golds = (Array.isArray(gold) ? gold : [gold]).filter((g): g is string => typeof g === 'string');
+  const now = opts.now ?? Date.now;
   const ctx: Ctx = {
-    deadline: Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    now,
+    deadline: now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     relTol: opts.relTol ?? DEFAULT_REL_TOL,
     absTol: opts.absTol,
     digits: opts.digits,
@@ -74,7 +78,7 @@ export function isEquivalent(pred: string, gold: string | string[], opts: Equiva
       const q = prepare(g);
       if (q.norm === '') continue;
       if (equalNodes(p.node, q.node, ctx)) return true;
-      if (Date.now() > ctx.deadline) return false;
+      if (now() > ctx.deadline) return false;
     }
   } catch {
     return false;

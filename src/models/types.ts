@@ -11,6 +11,12 @@ export interface GenerateRequest {
   seed?: number;
   /** Keep generating past the end-of-text token (benchmarks; vLLM's ignore_eos). */
   ignoreEos?: boolean;
+  /**
+   * Aborted when nobody wants the result any more (an HTTP client went away): a backend that
+   * supports it drops the request's rows, and the call rejects with an AbortError once every
+   * request in it was aborted (its other requests still complete).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Completion {

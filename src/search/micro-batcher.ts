@@ -19,9 +19,30 @@ export class MicroBatcher<Item, Result> {
     private readonly maxInFlight = 1,
   ) {}
 
-  submit(item: Item): Promise<Result> {
+  /** Items waiting for the next batch. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Queues an item. When `signal` aborts while the item still waits, it leaves the queue and the
+   * promise rejects with the signal's reason; once sent, cancelling it is the backend's business.
+   */
+  submit(item: Item, signal?: AbortSignal): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      if (signal?.aborted) return reject(signal.reason);
+      const entry = { item, resolve, reject };
+      this.pending.push(entry);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = this.pending.indexOf(entry);
+          if (at < 0) return;
+          this.pending.splice(at, 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
       this.schedule();
     });
   }

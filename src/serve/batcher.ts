@@ -26,6 +26,8 @@ export class RequestBatcher {
     this.batcher = new MicroBatcher(
       async (items) => {
         this.requests += items.length;
+        // Requests aborted while waiting were dropped; a call whose requests are all aborted
+        // rejects as a whole, which only callers that went away see.
         const out = await policy.generate(items.flat());
         let k = 0;
         return items.map((reqs) => out.slice(k, (k += reqs.length)));
@@ -46,7 +48,16 @@ export class RequestBatcher {
     };
   }
 
-  submit(reqs: GenerateRequest[]): Promise<Completion[][]> {
-    return this.batcher.submit(reqs);
+  /** Requests waiting for an engine call (not yet sent). */
+  get waiting(): number {
+    return this.batcher.waiting;
+  }
+
+  /**
+   * One HTTP request's generation. `signal` aborts it: it leaves the queue if it still waits, and
+   * the engine drops its rows if it was sent (each request carries the signal).
+   */
+  submit(reqs: GenerateRequest[], signal?: AbortSignal): Promise<Completion[][]> {
+    return this.batcher.submit(signal ? reqs.map((r) => ({ ...r, signal })) : reqs, signal);
   }
 }

@@ -17,10 +17,22 @@ export interface ServeOptions {
   /** Tokenizer of the policy, for usage.prompt_tokens and context checks. */
   countTokens?: (text: string) => number;
   maxContext?: number;
+  /** Context of the reward model (tokens): longer /v1/rewards inputs are refused, not truncated. */
+  rewardMaxContext?: number;
   /** Largest accepted request body (bytes). */
   maxBodyBytes?: number;
+  /** Request budget: n, prompts per request, max_tokens, and n × prompts × max_tokens. */
   maxN?: number;
   maxPrompts?: number;
+  maxTokens?: number;
+  maxRequestTokens?: number;
+  /** Completions and rewards requests accepted and not yet answered; more get 429 + Retry-After. */
+  maxQueue?: number;
+  /** Time to receive a request's headers, and the whole request (headers and body), in ms. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Open connections at most; further connections are closed at once. */
+  maxConnections?: number;
   /** Largest engine batch (rows) built from concurrent requests. */
   maxBatchSequences?: number;
   /**
@@ -37,15 +49,33 @@ export interface ServeStats {
   requests: number;
   errors: number;
   inFlight: number;
+  /** Completions and rewards requests accepted and not yet answered (bounded by maxQueue). */
+  queued: number;
+  /** Requests whose client went away before the answer; their generation was aborted. */
+  cancelled: number;
+  /** Requests refused with 429 because the queue was full. */
+  rejectedBusy: number;
   promptTokens: number;
   completionTokens: number;
 }
+
+export const SERVE_DEFAULTS = {
+  maxBodyBytes: 1 << 20,
+  maxN: 128,
+  maxPrompts: 64,
+  maxRequestTokens: 262_144,
+  maxQueue: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 512,
+  seed: 0,
+};
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly type = status === 404 ? 'NotFoundError' : status === 413 ? 'RequestEntityTooLarge' : status === 503 ? 'ServiceUnavailableError' : status >= 500 ? 'InternalServerError' : 'BadRequestError',
+    readonly type = status === 404 ? 'NotFoundError' : status === 413 ? 'RequestEntityTooLarge' : status === 429 ? 'RateLimitError' : status === 503 ? 'ServiceUnavailableError' : status >= 500 ? 'InternalServerError' : 'BadRequestError',
     readonly param: string | null = null,
   ) {
     super(message);
@@ -89,19 +119,27 @@ const DEFAULT_MAX_TOKENS = 16; // OpenAI's default for /v1/completions
 export class RstarServer {
   readonly server: Server;
   readonly batcher: RequestBatcher | null;
-  readonly stats: ServeStats = { requests: 0, errors: 0, inFlight: 0, promptTokens: 0, completionTokens: 0 };
+  readonly stats: ServeStats = { requests: 0, errors: 0, inFlight: 0, queued: 0, cancelled: 0, rejectedBusy: 0, promptTokens: 0, completionTokens: 0 };
   private draining = false;
   private idle: Array<() => void> = [];
   private seedCounter = 0;
+  /** Smoothed time to answer a generation request (ms), for Retry-After. */
+  private answerMs = 1000;
   private readonly created = Math.floor(Date.now() / 1000);
-  private readonly o: ServeOptions & Required<Pick<ServeOptions, 'maxBodyBytes' | 'maxN' | 'maxPrompts' | 'seed'>>;
+  private readonly o: ServeOptions & typeof SERVE_DEFAULTS & { maxTokens: number };
 
   constructor(opts: ServeOptions) {
-    this.o = { maxBodyBytes: 1 << 20, maxN: 256, maxPrompts: 64, seed: 0, ...opts };
+    const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ServeOptions;
+    this.o = { ...SERVE_DEFAULTS, maxTokens: opts.maxContext ?? 1024, ...defined };
     this.batcher = opts.policy ? new RequestBatcher(opts.policy, opts.maxBatchSequences ?? 256, { continuous: opts.continuousBatching }) : null;
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // requestTimeout covers receiving the request (headers and body), not generating the answer: a
+    // client that stalls mid-body is answered 408 and disconnected. Node checks the timers every
+    // connectionsCheckingInterval, so that is kept well below the timeouts.
+    const requestTimeout = this.o.requestTimeoutMs;
+    const headersTimeout = Math.min(this.o.headersTimeoutMs, requestTimeout);
+    this.server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout >> 2)) }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
-    this.server.requestTimeout = 0; // generation can be long; the body read has its own limit
+    this.server.maxConnections = this.o.maxConnections;
   }
 
   get hasReward(): boolean {
@@ -146,6 +184,11 @@ export class RstarServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
     this.stats.inFlight++;
+    // A client that goes away before its answer aborts its generation (its rows leave the batch).
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       if (this.draining) {
         res.setHeader('connection', 'close');
@@ -155,26 +198,67 @@ export class RstarServer {
       const path = url.pathname.replace(/\/+$/, '');
       if (req.method === 'GET' && (path === '/health' || path === '/v1/health')) return send(res, 200, { status: 'ok' });
       if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return send(res, 200, this.models());
-      if (path === '/v1/completions' || path === '/completions') {
-        if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
-        return send(res, 200, await this.completions(await this.readJson(req)));
-      }
-      if (path === '/v1/rewards' || path === '/rewards') {
-        if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
-        return send(res, 200, await this.rewards(await this.readJson(req)));
-      }
-      throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      if (req.method === 'GET' && (path === '/v1/stats' || path === '/stats')) return send(res, 200, this.statsBody());
+      const generation = path === '/v1/completions' || path === '/completions' ? 'completions' : path === '/v1/rewards' || path === '/rewards' ? 'rewards' : null;
+      if (!generation) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
+      const body = await this.readJson(req);
+      return send(res, 200, await this.queued(() => (generation === 'completions' ? this.completions(body, abort.signal) : this.rewards(body))));
     } catch (e) {
+      if (abort.signal.aborted && isAbort(e)) {
+        this.stats.cancelled++;
+        return;
+      }
       this.stats.errors++;
       const he = e instanceof HttpError ? e : new HttpError(500, (e as Error).message ?? String(e));
       if (he.status >= 500 && he.status !== 503) this.o.log?.(`error: ${he.message}`);
       if (he.status === 413) res.setHeader('connection', 'close');
+      if (he instanceof BusyError) res.setHeader('retry-after', String(he.retryAfterS));
       send(res, he.status, { error: { message: he.message, type: he.type, param: he.param, code: he.status } });
-      if (he.status === 413) req.destroy(); // stop reading the oversized body
+      // Stop reading the oversized body once the answer is out.
+      if (he.status === 413) res.once('finish', () => req.destroy());
     } finally {
       this.stats.inFlight--;
       if (this.stats.inFlight === 0) this.idle.splice(0).forEach((f) => f());
     }
+  }
+
+  /** Runs one generation request within the queue bound (429 + Retry-After when it is full). */
+  private async queued<T>(work: () => Promise<T>): Promise<T> {
+    if (this.stats.queued >= this.o.maxQueue) {
+      this.stats.rejectedBusy++;
+      const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.answerMs / 1000)));
+      throw new BusyError(`the server is busy: ${this.stats.queued} requests are queued (--max-queue ${this.o.maxQueue}); retry after ${retryAfterS} s`, retryAfterS);
+    }
+    this.stats.queued++;
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.stats.queued--;
+      this.answerMs = 0.8 * this.answerMs + 0.2 * (performance.now() - t0);
+    }
+  }
+
+  /** GET /v1/stats: the server's counters, the request batcher's and the engine's (when it keeps any). */
+  private statsBody(): unknown {
+    const engine = (this.o.policy as { stats?: unknown } | undefined)?.stats ?? null;
+    return {
+      server: this.stats,
+      batcher: this.batcher ? { ...this.batcher.stats, waiting: this.batcher.waiting } : null,
+      engine,
+      limits: {
+        max_n: this.o.maxN,
+        max_prompts: this.o.maxPrompts,
+        max_tokens: this.o.maxTokens,
+        max_request_tokens: this.o.maxRequestTokens,
+        max_queue: this.o.maxQueue,
+        max_body_bytes: this.o.maxBodyBytes,
+        headers_timeout_ms: this.server.headersTimeout,
+        request_timeout_ms: this.server.requestTimeout,
+        max_connections: this.o.maxConnections,
+      },
+    };
   }
 
   private models(): unknown {
@@ -219,7 +303,7 @@ export class RstarServer {
     });
   }
 
-  private async completions(raw: unknown): Promise<unknown> {
+  private async completions(raw: unknown, signal?: AbortSignal): Promise<unknown> {
     if (!this.batcher) throw new HttpError(404, 'this server has no policy model (no /v1/completions)');
     const parsed = completionRequestSchema.safeParse(raw);
     if (!parsed.success) {
@@ -237,6 +321,12 @@ export class RstarServer {
     if (n > this.o.maxN) throw new HttpError(400, `n must be at most ${this.o.maxN}, got ${n}`, 'BadRequestError', 'n');
     const prompts = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
     if (prompts.length > this.o.maxPrompts) throw new HttpError(400, `at most ${this.o.maxPrompts} prompts per request, got ${prompts.length}`, 'BadRequestError', 'prompt');
+    const maxTokens = b.max_tokens ?? DEFAULT_MAX_TOKENS;
+    if (maxTokens > this.o.maxTokens) throw new HttpError(400, `max_tokens must be at most ${this.o.maxTokens}, got ${maxTokens}`, 'BadRequestError', 'max_tokens');
+    const asked = n * prompts.length * maxTokens;
+    if (asked > this.o.maxRequestTokens) {
+      throw new HttpError(400, `this request asks for up to ${asked} tokens (n × prompts × max_tokens = ${n} × ${prompts.length} × ${maxTokens}); the limit is ${this.o.maxRequestTokens} per request`, 'BadRequestError', 'n');
+    }
     const stop = b.stop == null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop;
     if (stop.some((s) => s === '')) throw new HttpError(400, 'stop strings must not be empty', 'BadRequestError', 'stop');
     const promptTokens = prompts.map((p) => (this.o.countTokens ? this.o.countTokens(p) : 0));
@@ -251,14 +341,15 @@ export class RstarServer {
     const reqs: GenerateRequest[] = prompts.map((prompt) => ({
       prompt,
       n,
-      maxTokens: b.max_tokens ?? DEFAULT_MAX_TOKENS,
+      maxTokens,
       temperature: b.temperature ?? 1,
       topP: b.top_p ?? 1,
       stop,
       seed,
       ignoreEos: b.ignore_eos ?? false,
     }));
-    const out = await this.batcher.submit(reqs);
+    const out = await this.batcher.submit(reqs, signal);
+    signal?.throwIfAborted();
     const includeStop = b.include_stop_str_in_output ?? false;
     const choices: unknown[] = [];
     let completionTokens = 0;
@@ -302,8 +393,18 @@ export class RstarServer {
     if (parsed.data.model !== name) throw new HttpError(404, `The model \`${parsed.data.model}\` does not exist.`, 'NotFoundError', 'model');
     const input = typeof parsed.data.input === 'string' ? [parsed.data.input] : parsed.data.input;
     if (input.length > this.o.maxPrompts * 4) throw new HttpError(400, `at most ${this.o.maxPrompts * 4} inputs per request`, 'BadRequestError', 'input');
+    const tokens = input.map((t, i) => {
+      if (t === '') throw new HttpError(400, `input ${i} is empty`, 'BadRequestError', 'input');
+      return this.o.countTokens ? this.o.countTokens(t) : 0;
+    });
+    // The reward model would left-truncate a longer input: refuse it instead (as vLLM does) so the
+    // score and usage always describe the whole input.
+    const ctx = this.o.rewardMaxContext;
+    tokens.forEach((t, i) => {
+      if (ctx !== undefined && t > ctx) throw new HttpError(400, `The reward model's maximum context length is ${ctx} tokens. However, input ${i} has ${t} tokens.`, 'BadRequestError', 'input');
+    });
     const scores = await this.o.reward.score(input);
-    const prompt = this.o.countTokens ? input.reduce((a, t) => a + this.o.countTokens!(t), 0) : 0;
+    const prompt = tokens.reduce((a, t) => a + t, 0);
     return {
       id: `rwd-${randomUUID().replace(/-/g, '')}`,
       object: 'list',
@@ -314,6 +415,17 @@ export class RstarServer {
     };
   }
 }
+
+class BusyError extends HttpError {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(429, message);
+  }
+}
+
+const isAbort = (e: unknown): boolean => (e as { name?: string } | null)?.name === 'AbortError';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE } from '../paths.js';
 import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
@@ -15,7 +15,8 @@ export function registerSolve(program: Command): void {
   const cmd = program
     .command('solve')
     .description('solve a math question with deep thinking and print the reasoning steps, the executed output and the boxed answer')
-    .argument('<question...>', 'the question (quote it)')
+    .argument('[question...]', 'the question (quote it), or use --question-file')
+    .option('--question-file <file>', 'read the question from this file (- for stdin); for long questions')
     .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE);
   addSearchOptions(cmd, 'MCTS guidance (terminal needs --gold)');
   addModelOptions(cmd);
@@ -26,11 +27,15 @@ export function registerSolve(program: Command): void {
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--json', 'print a JSON result')
     .action(async (words: string[], o) => {
-      const question = words.join(' ').trim();
-      if (question === '') throw new UserError('the question is empty');
+      const question = readQuestion(words, o.questionFile);
       const mode = o.mode as SearchMode;
       const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
       try {
+        if (rt.engine) {
+          const tokens = rt.engine.tokenizer.encode(question).length;
+          const ctx = rt.engine.bundle.manifest.architecture.max_seq_len;
+          if (tokens >= ctx) throw new UserError(`the question is ${tokens} tokens long; the policy's context is ${ctx} tokens (prompt and solution together)`);
+        }
         const cfg: SearchConfig = { ...searchConfigFrom(o), gold: o.gold };
         const deps = withReward(rt.deps, cfg);
         if (mode === 'mcts' && o.guide === 'terminal' && o.gold === undefined) throw new UserError('--guide terminal needs --gold');
@@ -69,4 +74,20 @@ export function registerSolve(program: Command): void {
         await rt.close();
       }
     });
+}
+
+function readQuestion(words: string[], file: string | undefined): string {
+  if (file !== undefined && words.length > 0) throw new UserError('give the question as arguments or with --question-file, not both');
+  let text: string;
+  if (file === undefined) text = words.join(' ');
+  else {
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch (e) {
+      throw new UserError(`--question-file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  const question = text.trim();
+  if (question === '') throw new UserError(file === undefined ? 'the question is empty (give it as arguments or with --question-file)' : `--question-file ${file}: the question is empty`);
+  return question;
 }

@@ -87,7 +87,7 @@ export function registerSynth(program: Command): void {
           {
             data: o.data,
             dataSha256: sha256File(o.data),
-            policy: served ? `${o.policy} (${o.policyModel})` : o.policy,
+            policy: served ? `${o.policy} (${o.policyModel ?? rt.backend.name.replace(/^http:/, '')})` : o.policy,
             policySha256: policySha,
             ...(guide === 'ppm' ? { reward: o.reward ? `${o.reward} (${o.rewardModel})` : ppm, rewardSha256: ppm ? manifestSha(ppm, 'ppm') : null } : {}),
             seed: o.seed,

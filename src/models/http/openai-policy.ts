@@ -183,6 +183,26 @@ export class OpenAIPolicy implements Policy {
   async close(): Promise<void> {}
 }
 
+/**
+ * The model a server serves when the client named none: the only one its /models lists. Fails with
+ * a clear message (listing them) when it lists several or none, or has no /models.
+ */
+export async function servedModel(opts: TransportOptions): Promise<string> {
+  const transport = new HttpTransport({ what: 'policy server', ...opts, retries: 0 });
+  const base = transport.baseUrls[0];
+  let listed: unknown;
+  try {
+    listed = await transport.get(base, '/models');
+  } catch (e) {
+    if (e instanceof BackendError) throw new BackendError(`policy server ${base}: ${e.message} (cannot list its models; set --policy-model)`, e.status);
+    throw new BackendError(`cannot reach the policy server at ${base}: ${networkCause(e)} (is the server running? start one with \`rstar serve\` or vLLM)`);
+  }
+  const ids = modelIds(listed);
+  if (ids === null) throw new BackendError(`policy server ${base}: /models did not list models; set --policy-model`);
+  if (ids.length !== 1) throw new BackendError(`policy server ${base} serves ${ids.length === 0 ? 'no models' : `several models: ${ids.join(', ')}`}; choose one with --policy-model`);
+  return ids[0];
+}
+
 export function modelIds(listed: unknown): string[] | null {
   const data = (listed as { data?: unknown })?.data;
   if (!Array.isArray(data)) return null;

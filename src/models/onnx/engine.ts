@@ -41,6 +41,9 @@ export interface EngineStats {
   prefixHitTokens: number;
   kvCacheEvictions: number;
   kvCacheBytes: number;
+  /** Requests aborted by their caller (GenerateRequest.signal), and their rows dropped unfinished (queued or decoding). */
+  cancelledRequests: number;
+  cancelledRows: number;
   ms: number;
 }
 
@@ -52,6 +55,10 @@ interface Job {
   stopBytes: string[][];
   stopSpecial: Array<Set<number>>;
   remaining: number;
+  /** Requests of this call whose signal aborted (their rows are dropped). */
+  aborted: Set<number>;
+  /** Run once when the call settles (removes its abort listeners). */
+  settled: Array<() => void>;
   resolve: (r: Completion[][]) => void;
   reject: (e: unknown) => void;
 }
@@ -90,6 +97,10 @@ interface Fresh {
   rows: Array<{ row: Row; block: Float32Array; logit: number }>;
 }
 
+function abortError(): Error {
+  return new DOMException('the request was aborted', 'AbortError');
+}
+
 function latin1(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
@@ -123,6 +134,8 @@ export class OnnxPolicy implements Policy {
     prefixHitTokens: 0,
     kvCacheEvictions: 0,
     kvCacheBytes: 0,
+    cancelledRequests: 0,
+    cancelledRows: 0,
     ms: 0,
   };
   readonly prefixCache: PrefixCache;
@@ -221,9 +234,18 @@ export class OnnxPolicy implements Policy {
         stopBytes: requests.map((r) => r.stop.map((s) => latin1(new TextEncoder().encode(s)))),
         stopSpecial: requests.map((r) => new Set(r.stop.filter((s) => this.tokenizer.hasSpecial(s)).map((s) => this.tokenizer.specialId(s)))),
         remaining: 0,
-        resolve,
-        reject,
+        aborted: new Set(),
+        settled: [],
+        resolve: (r) => {
+          job.settled.splice(0).forEach((f) => f());
+          resolve(r);
+        },
+        reject: (e) => {
+          job.settled.splice(0).forEach((f) => f());
+          reject(e);
+        },
       };
+      if (requests.length > 0 && requests.every((r) => r.signal?.aborted)) return reject(abortError());
       const rows: Pending[] = [];
       requests.forEach((r, i) => {
         // A prompt that leaves no room to generate fails alone (finishReason 'length', no text) instead
@@ -240,6 +262,13 @@ export class OnnxPolicy implements Policy {
       job.remaining = rows.length;
       if (rows.length === 0) return resolve(job.results);
       this.queue.push(...rows);
+      requests.forEach((r, i) => {
+        if (!r.signal) return;
+        if (r.signal.aborted) return this.cancel(job, i);
+        const onAbort = () => this.cancel(job, i);
+        r.signal.addEventListener('abort', onAbort, { once: true });
+        job.settled.push(() => r.signal!.removeEventListener('abort', onAbort));
+      });
       this.kick();
     });
   }
@@ -254,26 +283,30 @@ export class OnnxPolicy implements Policy {
 
   /** Rows waiting for a batch slot. */
   private queue: Pending[] = [];
+  /** Rows taken from the queue and being prefilled. */
+  private admitting: Pending[] = [];
+  /** The rows decoding now. */
+  private batch: Batch | null = null;
   private loop: Promise<void> | null = null;
 
   private async decodeLoop(): Promise<void> {
-    let batch: Batch | null = null;
     const t0 = performance.now();
     try {
-      while (batch || this.queue.length > 0) {
+      while (this.batch || this.queue.length > 0) {
         try {
-          batch = await this.admit(batch);
+          this.batch = await this.admit(this.batch);
+          const batch = this.batch;
           if (!batch) continue;
           this.sample(batch);
           if (batch.rows.every((r) => r.done)) {
-            batch = null;
+            this.batch = null;
             continue;
           }
           await this.step(batch);
         } catch (e) {
           // A failed forward pass fails the calls decoding in it; queued calls still run.
-          this.fail(new Set((batch?.rows ?? []).map((r) => r.job)), e);
-          batch = null;
+          this.fail(new Set((this.batch?.rows ?? []).map((r) => r.job)), e);
+          this.batch = null;
         }
       }
     } finally {
@@ -294,14 +327,19 @@ export class OnnxPolicy implements Policy {
     const repay = Math.max(1, live.length >> 2);
     if (batch && finished < repay && joining < repay) return batch;
     const admitted = this.queue.splice(0, joining);
+    this.admitting = admitted;
     try {
-      const fresh = admitted.length > 0 ? await this.prefill(admitted) : null;
+      const prefilled = admitted.length > 0 ? await this.prefill(admitted) : null;
+      // Rows whose request was aborted during the prefill do not join.
+      const fresh = prefilled && { ...prefilled, rows: prefilled.rows.filter((x) => !x.row.done) };
       if (batch && fresh && this.fillSlots(batch, fresh, repay)) return batch;
       return this.rebuild(batch, fresh);
     } catch (e) {
       // A failed prefill or copy fails the calls being admitted; the running batch is untouched.
       this.fail(new Set(admitted.map((p) => p.job)), e);
       return batch;
+    } finally {
+      this.admitting = [];
     }
   }
 
@@ -422,8 +460,10 @@ export class OnnxPolicy implements Policy {
     const rows = admitted.map((p, i) => {
       const u = rowUniq[i];
       const seed = p.job.requests[p.req].seed ?? hashSeed(this.opts.seed, p.req);
+      // A row whose request was aborted during the prefill was already counted as dropped.
+      const done = p.job.aborted.has(p.req);
       const n = prompts[u].length;
-      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done: false, finish: 'length', length: n, cached: n };
+      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: n, cached: n };
       return { row, block: blocks[u], logit: u * S + n - hits[u].length - 1 };
     });
     return { logits: out.logits.data as Float32Array, rows };
@@ -434,6 +474,36 @@ export class OnnxPolicy implements Policy {
     const outputs = this.kvOutputs.map((n) => out[n].data as Float32Array);
     const width = out[this.kvOutputs[0]].dims[2];
     return { outputs, width, offset: this.legacyPresent ? past : 0 };
+  }
+
+  /**
+   * Drops the rows of an aborted request: queued rows leave the queue now, decoding rows are marked
+   * done (they leave the batch at its next rebuild, which a whole request leaving triggers) and are
+   * never extended again. The call settles when its other requests finish: rejected with an
+   * AbortError when all of its requests were aborted.
+   */
+  private cancel(job: Job, req: number): void {
+    if (job.remaining < 0 || job.aborted.has(req)) return;
+    job.aborted.add(req);
+    this.stats.cancelledRequests++;
+    const before = this.queue.length;
+    this.queue = this.queue.filter((p) => !(p.job === job && p.req === req));
+    let dropped = before - this.queue.length;
+    dropped += this.admitting.filter((p) => p.job === job && p.req === req).length;
+    for (const row of this.batch?.rows ?? []) {
+      if (row.job === job && row.req === req && !row.done) {
+        row.done = true;
+        dropped++;
+      }
+    }
+    this.stats.cancelledRows += dropped;
+    job.remaining -= dropped;
+    for (let c = 0; c < job.requests[req].n; c++) job.results[req][c] ??= { text: '', tokens: 0, finishReason: 'length' };
+    if (job.remaining === 0) {
+      job.remaining = -1;
+      if (job.aborted.size === job.requests.length) job.reject(abortError());
+      else job.resolve(job.results);
+    }
   }
 
   /** Rejects these calls and drops their rows still waiting in the queue. */
