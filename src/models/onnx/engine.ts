@@ -26,6 +26,7 @@ export interface EngineOptions {
 export interface EngineStats {
   calls: number;
   sequences: number;
+  /** Prompt tokens prefilled (those the prefix cache did not serve). */
   promptTokens: number;
   generatedTokens: number;
   forwardPasses: number;
