@@ -214,7 +214,9 @@ test('server killed mid-run: the client retries, then fails with a clear message
   const p = new OpenAIPolicy({ baseUrls: [s.url], model: MODEL, retries: 2, backoffMs: 50 });
   const long: GenerateRequest = { prompt: formatPrompt('What is 2 + 3?'), n: 8, maxTokens: 400, temperature: 1, topP: 1, stop: [], seed: 3, ignoreEos: true };
   const run = p.generate([long]);
-  setTimeout(() => s.proc.kill('SIGKILL'), 300);
+  // Kill it once it is decoding the request (the server's own counter, not a delay).
+  while (((await (await fetch(s.url + '/stats')).json()) as { engine: { decodeSteps: number } }).engine.decodeSteps === 0) await new Promise((r) => setTimeout(r, 10));
+  s.proc.kill('SIGKILL');
   await assert.rejects(run, /the policy server failed after 3 attempts .*last error: .*(connection refused|connection reset|fetch failed|other side closed)/);
   await exited(s.proc);
 });

@@ -11,6 +11,8 @@ export class MicroBatcher<Item, Result> {
   private scheduled = false;
   /** The summed size of every batch sent, in order. */
   readonly batchSizes: number[] = [];
+  /** Items whose signal aborted while they waited (never sent). */
+  abandoned = 0;
 
   constructor(
     private readonly run: (items: Item[]) => Promise<Result[]>,
@@ -39,6 +41,7 @@ export class MicroBatcher<Item, Result> {
           const at = this.pending.indexOf(entry);
           if (at < 0) return;
           this.pending.splice(at, 1);
+          this.abandoned++;
           reject(signal.reason);
         },
         { once: true },

@@ -7,6 +7,8 @@ export interface BatcherStats {
   sequences: number;
   requests: number;
   maxBatchSequences: number;
+  /** Requests whose client went away while they waited for an engine call (never sent). */
+  abandoned: number;
 }
 
 const rows = (reqs: GenerateRequest[]): number => reqs.reduce((a, r) => a + r.n, 0);
@@ -45,6 +47,7 @@ export class RequestBatcher {
       sequences: sizes.reduce((a, b) => a + b, 0),
       requests: this.requests,
       maxBatchSequences: sizes.reduce((a, b) => Math.max(a, b), 0),
+      abandoned: this.batcher.abandoned,
     };
   }
 
