@@ -2,10 +2,11 @@
 // MCTS over the same problems with the embedded engine, (a) holding calls while one runs (one merged
 // call in flight, rows of later calls wait for it to end) and (b) continuous (each tick's calls go
 // out at once and join the running batch). Alternating reps; medians of tokens/s and wall time.
-//   node dist/bench/continuous.js [--problems 48] [--rollouts 8] [--candidates 5] [--reps 3] [--concurrency 64]
+// Each run gets a fresh engine (its prefix cache starts empty), loaded before the clock starts.
+//   node dist/bench/continuous.js [--problems 48] [--rollouts 8] [--candidates 5] [--reps 3] [--concurrency 64] [--kv-cache-mb 256]
 import { parseArgs } from 'node:util';
 import { loadBundle } from '../src/models/bundle.js';
-import { OnnxPolicy } from '../src/models/onnx/engine.js';
+import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../src/models/onnx/engine.js';
 import { BatchingPolicy } from '../src/search/batching-policy.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { createJudge } from '../src/grade/index.js';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     candidates: { type: 'string', default: '5' },
     reps: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '64' },
+    'kv-cache-mb': { type: 'string', default: String(DEFAULT_KV_CACHE_MB) },
   },
 });
 const count = Number(values.problems);
@@ -32,13 +34,14 @@ const problems = [2, 3, 4].flatMap((level) => generateProblems({ level: level as
 const cfg: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', temperature: 1.0, rollouts: Number(values.rollouts), candidates: Number(values.candidates), keepTree: false };
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
-const engine = await OnnxPolicy.load(bundle, {});
+const kvCacheMb = Number(values['kv-cache-mb']);
 const executor = await createSandbox({ cache: false });
 const judge = createJudge();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 async function run(hold: boolean) {
+  const engine = await OnnxPolicy.load(bundle, { kvCacheMb });
   const policy = new BatchingPolicy(engine, 256, { continuous: !hold });
   const t0 = performance.now();
   const d0 = { rows: engine.stats.decodeRows, steps: engine.stats.decodeSteps };
@@ -46,6 +49,7 @@ async function run(hold: boolean) {
   const s = (performance.now() - t0) / 1000;
   const tokens = rs.reduce((a, r) => a + r.tokens, 0);
   const meanDecodeBatch = (engine.stats.decodeRows - d0.rows) / Math.max(1, engine.stats.decodeSteps - d0.steps);
+  await engine.close();
   return { seconds: s, tokensPerSecond: tokens / s, tokens, meanDecodeBatch, answers: rs.map((r) => r.answer) };
 }
 
@@ -70,6 +74,7 @@ process.stdout.write(
       candidates: cfg.candidates,
       concurrency,
       reps,
+      kv_cache_mb: kvCacheMb,
       held_tokens_per_s: round(heldTok),
       continuous_tokens_per_s: round(contTok),
       ratio: round(contTok / heldTok, 3),
@@ -86,4 +91,3 @@ process.stdout.write(
   ) + '\n',
 );
 await executor.close();
-await engine.close();

@@ -3,12 +3,13 @@
 // problems, levels mixed. Reports problems per hour, generated tokens per second, problems solved
 // (≥1 correct terminal) per level and the mean policy batch (sequences per engine call).
 //   node dist/bench/synth.js [--problems 500] [--rollouts 16] [--levels 1,2,3,4,5] [--concurrency 64]
-//                            [--candidates 8] [--max-depth 16] [--seed <fresh>] [--out DIR] [--keep]
+//                            [--candidates 8] [--max-depth 16] [--seed <fresh>] [--out DIR] [--keep] [--kv-cache-mb 256]
+// Side by side against another checkout: bench/synth-compare.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadBundle } from '../src/models/bundle.js';
-import { OnnxPolicy } from '../src/models/onnx/engine.js';
+import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../src/models/onnx/engine.js';
 import { BatchingPolicy } from '../src/search/batching-policy.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { createJudge } from '../src/grade/index.js';
@@ -48,7 +49,10 @@ const problems = Array.from({ length: per }, (_, i) => byLevel.map((ps) => ps[i]
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
 const info = bundleInfo(DEFAULT_BUNDLE, bundle);
-const engine = await OnnxPolicy.load(bundle, { seed });
+const kvCacheMb = arg('kv-cache-mb', DEFAULT_KV_CACHE_MB);
+const engine = await OnnxPolicy.load(bundle, { seed, kvCacheMb });
+let peakRss = process.memoryUsage().rss;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
 const policy = new BatchingPolicy(engine);
 const executor = await createSandbox({});
 const deps: SearchDeps = { policy, executor, judge: createJudge() };
@@ -85,6 +89,7 @@ const { records, progress } = await runSynth(
   },
 );
 const wall = (performance.now() - t0) / 1000;
+clearInterval(rssTimer);
 const solvedPerLevel = Object.fromEntries(
   Object.entries(progress.perLevel)
     .sort(([a], [b]) => Number(a) - Number(b))
@@ -110,6 +115,10 @@ const result = {
   // Rows the engine decoded together, averaged over decode steps (continuous batching fills the batch).
   meanDecodeBatch: round(engine.stats.decodeRows / Math.max(1, engine.stats.decodeSteps), 1),
   policyBatches: policy.batchSizes.length,
+  // Tokens prefilled (prompt tokens the prefix cache did not serve) and the prefix cache's counters.
+  prefilledTokens: engine.stats.promptTokens,
+  kvCache: engine.kvCacheSummary(),
+  peakRssMb: Math.round(peakRss / 2 ** 20),
   rolloutsRun: records.reduce((a, r) => a + r.tree.totals.rollouts, 0),
   nodes: records.reduce((a, r) => a + r.tree.nodes.length, 0),
 };

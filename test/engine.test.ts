@@ -98,6 +98,40 @@ test('continuous batching: a call arriving mid-decode joins the running batch, f
   assert.ok(passes <= 300 + 2, `forward passes: ${passes}`);
 });
 
+test('prefix cache: a prompt extending a cached one prefills only its suffix; a tiny cap evicts; answers equal those without the cache', async () => {
+  const bundle = loadBundle(DEFAULT_BUNDLE);
+  const hard = generateProblems({ level: 5, count: 1, seed: 12, split: 'test' })[0].question;
+  const first = { ...greedy(hard, 40), n: 4, temperature: 1.0, topP: 0.95, seed: 21, stop: [TAGS.endOfStep] };
+  const run = async (e: OnnxPolicy) => {
+    const [a] = await e.generate([first]);
+    // The next expansion's prompt: the question, then the first candidate's step (an MCTS child).
+    const next = { ...first, prompt: first.prompt + a[0].text, seed: 22 };
+    const [b] = await e.generate([next]);
+    return { texts: [...a, ...b].map((c) => c.text), nextTokens: e.tokenizer.encode(next.prompt).length };
+  };
+  const engines = await Promise.all([0, 0.5, 64].map((kvCacheMb) => OnnxPolicy.load(bundle, { threads: 1, kvCacheMb })));
+  try {
+    const results = [];
+    for (const e of engines) results.push(await run(e));
+    const [rOff, rTiny, rBig] = results;
+    const [eOff, eTiny, eBig] = engines;
+    assert.deepEqual(rTiny.texts, rOff.texts);
+    assert.deepEqual(rBig.texts, rOff.texts);
+    assert.equal(eOff.stats.prefixHitTokens, 0);
+    assert.equal(eOff.stats.kvCacheBytes, 0);
+    // The second prompt starts with the first prompt and its first candidate: all of it was cached.
+    const firstTokens = eBig.tokenizer.encode(first.prompt).length;
+    assert.ok(eBig.stats.prefixHitTokens >= firstTokens, `hit ${eBig.stats.prefixHitTokens} of ${rBig.nextTokens}`);
+    assert.ok(eBig.stats.promptTokens < eOff.stats.promptTokens, 'cached tokens are not prefilled again');
+    assert.equal(eBig.stats.kvCacheEvictions, 0);
+    // 0.5 MiB holds ~56 tokens of this model's KV: it must evict, and stay under the cap.
+    assert.ok(eTiny.stats.kvCacheEvictions > 0);
+    assert.ok(eTiny.stats.kvCacheBytes <= 0.5 * 1024 * 1024);
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
+  }
+});
+
 test('an aborted request leaves the batch: its rows are dropped, the call rejects, a call beside it still gets its own answers', async () => {
   const hard = generateProblems({ level: 5, count: 2, seed: 11, split: 'test' }).map((p) => p.question);
   const big = { ...greedy(hard[0], 300), n: 16, temperature: 1.0, topP: 0.95, seed: 5, ignoreEos: true, stop: [] };

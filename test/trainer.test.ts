@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/util/rng.js';
+import { BatchKv } from '../src/models/onnx/kv-batch.js';
 import {
   runBenchGenerate,
   runExport,
@@ -29,6 +30,10 @@ const CONFIG = { vocab_size: VOCAB, d_model: 64, n_layers: 2, n_heads: 4, n_kv_h
 const KV = CONFIG.n_kv_heads;
 const HD = CONFIG.d_model / CONFIG.n_heads;
 const TOL = 1e-4;
+const SHAPE = { nLayers: CONFIG.n_layers, nKv: KV, headDim: HD };
+const kvNames = (p: string) => Array.from({ length: CONFIG.n_layers }, (_, l) => [`${p}.${l}.key`, `${p}.${l}.value`]).flat();
+/** The graph's new keys/values, in BatchKv's buffer order. */
+const newKv = (out: ort.InferenceSession.OnnxValueMapType) => kvNames('new_key_values').map((n) => out[n].data as Float32Array);
 const quiet = { onStderr: () => {} };
 
 function copyExample(rng: Rng): { ids: number[]; loss_from: number } {
@@ -179,14 +184,13 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     assert.ok(existsSync(join(dir, 'aborted', 'checkpoint.pt')));
   });
 
-  test('export: policy.onnx has the optimum I/O names and dynamic shapes', async () => {
+  test('export: policy.onnx has the optimum input names, new-position key/value outputs and dynamic shapes', async () => {
     const done = await runExport({ ckpt, out: join(dir, 'policy.onnx') }, quiet);
     assert.equal(done.kind, 'policy');
     assert.equal(done.onnx.sha256.length, 64);
     policy = await ort.InferenceSession.create(join(dir, 'policy.onnx'));
-    const kvNames = (p: string) => range(0, CONFIG.n_layers).flatMap((l) => [`${p}.${l}.key`, `${p}.${l}.value`]);
     assert.deepEqual([...policy.inputNames], ['input_ids', 'attention_mask', 'position_ids', ...kvNames('past_key_values')]);
-    assert.deepEqual([...policy.outputNames], ['logits', ...kvNames('present')]);
+    assert.deepEqual([...policy.outputNames], ['logits', ...kvNames('new_key_values')]);
     assert.deepEqual(done.inputs.map((i) => i.name), [...policy.inputNames]);
   });
 
@@ -194,7 +198,7 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     const b = leftPad([seqA]);
     const out = await policy.run({ input_ids: i64(b.ids), attention_mask: i64(b.mask), position_ids: i64(b.pos), ...emptyPast(1) });
     assert.deepEqual(out.logits.dims, [1, seqA.length, VOCAB]);
-    assert.deepEqual(out['present.1.value'].dims, [1, KV, seqA.length, HD]);
+    assert.deepEqual(out['new_key_values.1.value'].dims, [1, KV, seqA.length, HD]);
     const ref = (await torchOutput(dir, ckpt, b, 'a')) as number[][][];
     parity.a = maxDiff(out.logits, ref, [0], range(0, seqA.length), range(0, seqA.length));
     assert.ok(parity.a < TOL, `max |Δ| ${parity.a}`);
@@ -232,21 +236,58 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     prefixes.forEach((p, r) => {
       worst = Math.max(worst, maxDiff(out.logits, ref, [r], range(P - p.length, P), range(P - p.length, P)));
     });
-    const mask = b.mask.map((r) => [...r]);
+    // The engine's cache: the prefill's columns (left padding masked), then one column per decode step,
+    // all allocated up front; columns not written yet are masked.
+    const cache = new BatchKv(SHAPE, 2, P + pre);
+    for (let r = 0; r < 2; r++) cache.writeNew(newKv(out), P, r, 0, P, r, 0);
+    const mask = b.mask.map((r) => [...r, ...Array(pre).fill(0)]);
     const lens = prefixes.map((p) => p.length);
     for (let t = 0; t < pre; t++) {
       const ids = [[seqA[lens[0] + t]], [seqB[lens[1] + t]]];
-      mask.forEach((r) => r.push(1));
-      const feeds: Record<string, ort.Tensor> = { input_ids: i64(ids), attention_mask: i64(mask), position_ids: i64([[lens[0] + t], [lens[1] + t]]) };
-      for (let l = 0; l < CONFIG.n_layers; l++) {
-        feeds[`past_key_values.${l}.key`] = out[`present.${l}.key`];
-        feeds[`past_key_values.${l}.value`] = out[`present.${l}.value`];
-      }
-      out = await policy.run(feeds);
-      assert.deepEqual(out['present.0.key'].dims, [2, KV, P + t + 1, HD]);
+      const stepMask = mask.map((r) => [...r, 1]);
+      out = await policy.run({ input_ids: i64(ids), attention_mask: i64(stepMask), position_ids: i64([[lens[0] + t], [lens[1] + t]]), ...cache.feeds() });
+      assert.deepEqual(out['new_key_values.0.key'].dims, [2, KV, 1, HD]);
       worst = Math.max(worst, maxDiff(out.logits, ref, [0, 1], [0], [P + t]));
+      for (let r = 0; r < 2; r++) {
+        cache.writeNew(newKv(out), 1, r, 0, 1, r, P + t);
+        mask[r][P + t] = 1;
+      }
     }
     parity.c = worst;
+    assert.ok(worst < TOL, `max |Δ| ${worst}`);
+  });
+
+  test('parity (d): prefix-resumed prefill and decode (cached prefix left-aligned in a wider cache, suffixes right-padded)', async () => {
+    // The engine's prefix-cache path: rows' cached prefixes of different lengths sit in columns
+    // [0, m) of a cache with spare columns; the suffixes are prefilled right-padded; then one decode step.
+    const seqs = [seqA, seqB];
+    const m = [5, 2];
+    const refs = await Promise.all(seqs.map((s, r) => torchOutput(dir, ckpt, leftPad([s]), `d${r}`) as Promise<number[][][]>));
+    const refRows = refs.map((x) => x[0]);
+    const cap = 16;
+    const cache = new BatchKv(SHAPE, 2, cap);
+    for (let r = 0; r < 2; r++) {
+      const pre = leftPad([seqs[r].slice(0, m[r])]);
+      const out = await policy.run({ input_ids: i64(pre.ids), attention_mask: i64(pre.mask), position_ids: i64(pre.pos), ...emptyPast(1) });
+      cache.writeNew(newKv(out), m[r], 0, 0, m[r], r, 0);
+    }
+    const suffix = seqs.map((s, r) => s.slice(m[r], s.length - 1));
+    const S = Math.max(...suffix.map((x) => x.length));
+    const ids = suffix.map((x) => [...x, ...Array(S - x.length).fill(PAD)]);
+    const pos = suffix.map((x, r) => range(0, S).map((j) => (j < x.length ? m[r] + j : 0)));
+    const mask = suffix.map((x, r) => [...range(0, cap).map((c) => (c < m[r] ? 1 : 0)), ...range(0, S).map((j) => (j < x.length ? 1 : 0))]);
+    let out = await policy.run({ input_ids: i64(ids), attention_mask: i64(mask), position_ids: i64(pos), ...cache.feeds() });
+    let worst = 0;
+    for (let r = 0; r < 2; r++) {
+      worst = Math.max(worst, maxDiff(out.logits, refRows, [r], range(0, suffix[r].length), range(m[r], m[r] + suffix[r].length)));
+      cache.writeNew(newKv(out), S, r, 0, suffix[r].length, r, m[r]);
+    }
+    // One decode step: each row's last token at position length - 1.
+    const lens = seqs.map((s) => s.length - 1);
+    const stepMask = lens.map((n) => [...range(0, cap).map((c) => (c < n ? 1 : 0)), 1]);
+    out = await policy.run({ input_ids: i64(seqs.map((s) => [s[s.length - 1]])), attention_mask: i64(stepMask), position_ids: i64(lens.map((n) => [n])), ...cache.feeds() });
+    for (let r = 0; r < 2; r++) worst = Math.max(worst, maxDiff(out.logits, refRows, [r], [0], [lens[r]]));
+    parity.d = worst;
     assert.ok(worst < TOL, `max |Δ| ${worst}`);
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadBundle, readManifest } from '../models/bundle.js';
 import { OnnxReward } from '../models/onnx/reward.js';
-import { OnnxPolicy } from '../models/onnx/engine.js';
+import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../models/onnx/engine.js';
 import type { Policy, RewardModel } from '../models/types.js';
 import { OpenAIPolicy, servedModel } from '../models/http/openai-policy.js';
 import { HttpRewardModel } from '../models/http/reward.js';
@@ -13,7 +13,7 @@ import { createSandbox } from '../sandbox/index.js';
 import { createJudge } from '../grade/index.js';
 import type { SearchDeps } from '../search/types.js';
 import { UserError } from './errors.js';
-import { intOption } from './options.js';
+import { intOption, floatOption } from './options.js';
 
 export interface RuntimeOptions {
   /** Model bundle directory, or an http(s) URL of an OpenAI-compatible server (then `policyModel` is needed). */
@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   ppm?: string;
   threads?: number;
   maxBatch?: number;
+  /** Memory cap of the embedded engine's prefix cache (MiB). */
+  kvCacheMb?: number;
   seed?: number;
   workers?: number;
   unsafeNoSandbox?: boolean;
@@ -69,7 +71,8 @@ export function addModelOptions(cmd: Command, opts: { policyFlag?: boolean } = {
     .option('--reward <url>', 'served reward model: base URL(s) (rstar serve /v1, or a vLLM server with --reward-kind vllm-prm)')
     .option('--reward-model <name>', 'model name on the reward server')
     .addOption(new Option('--reward-kind <k>', 'reward API').choices(['rstar', 'vllm-prm']).default('rstar'))
-    .option('--ppm <bundle>', "embedded process preference model: a bundle with ppm.onnx (default: the policy bundle's PPM when it has one)");
+    .option('--ppm <bundle>', "embedded process preference model: a bundle with ppm.onnx (default: the policy bundle's PPM when it has one)")
+    .option('--kv-cache-mb <n>', 'memory cap of the embedded engine\'s prefix cache (KV of earlier prompts and generations, LRU; 0: off)', floatOption('--kv-cache-mb', 0), DEFAULT_KV_CACHE_MB);
   return cmd;
 }
 
@@ -86,6 +89,7 @@ export function modelOptions(o: Record<string, unknown>): Partial<RuntimeOptions
     rewardModel: o.rewardModel as string | undefined,
     rewardKind: o.rewardKind as 'rstar' | 'vllm-prm' | undefined,
     ppm: o.ppm as string | undefined,
+    kvCacheMb: o.kvCacheMb as number | undefined,
   };
 }
 
@@ -136,7 +140,7 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
   } else {
     if (!existsSync(o.bundle)) throw new UserError(`model bundle not found: ${o.bundle}`);
     try {
-      engine = await OnnxPolicy.load(loadBundle(o.bundle), { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed });
+      engine = await OnnxPolicy.load(loadBundle(o.bundle), { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb });
     } catch (e) {
       throw new UserError((e as Error).message);
     }

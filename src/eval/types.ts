@@ -84,4 +84,6 @@ export interface EvalSummary {
   problemSeconds: number;
   tokensPerSecond: number;
   meanPolicyBatch?: number;
+  /** Embedded engine only: the prefix cache (hit rate over prompt tokens looked up, evictions, bytes held). */
+  kvCache?: { hitRate: number; hitTokens: number; lookupTokens: number; evictions: number; bytes: number; capMb: number };
 }

@@ -13,8 +13,8 @@ export function callsInFlight(policy: Policy, continuous = false): number {
  * Merges generate() calls issued concurrently by many trees or problems into one large policy call;
  * calls that arrive while one runs wait for the next. Over a continuously batching policy (the
  * embedded engine) `continuous: true` sends each tick's calls at once to join the running batch
- * instead. Searches hold by default: on a 2-core CPU the engine's tokens/s peak near 16-32 rows, and
- * the bigger batches continuous admission builds were slower (bench/continuous: 0.92x).
+ * instead. Searches hold by default: on a 2-core CPU continuous admission measured 0.92x before the
+ * engine's cache-free decode step and 1.04x after it (bench/continuous), short of a new default.
  */
 export class BatchingPolicy implements Policy {
   readonly name: string;

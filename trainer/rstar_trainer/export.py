@@ -1,9 +1,13 @@
 """``export``: a checkpoint → ONNX (TorchScript exporter, opset 17, all axes dynamic).
 
-Policy I/O follows Hugging Face optimum's decoder-with-past convention:
+Policy I/O follows Hugging Face optimum's decoder-with-past input convention:
   inputs  input_ids [b, s] int64, attention_mask [b, p+s] int64, position_ids [b, s] int64,
           past_key_values.{i}.key / .value [b, n_kv_heads, p, head_dim] float32
-  outputs logits [b, s, vocab] float32, present.{i}.key / .value [b, n_kv_heads, p+s, head_dim]
+  outputs logits [b, s, vocab] float32, new_key_values.{i}.key / .value [b, n_kv_heads, s, head_dim]
+The graph returns only the keys/values of the s new positions (not optimum's concatenated
+``present``): the engine keeps the cache in its own buffers and a decode step moves only one
+column per row. Past columns may be padding anywhere (masked by attention_mask); queries see the
+whole (unmasked) past and the new positions causally.
 PPM I/O: input_ids, attention_mask, position_ids → scores [b, s] float32 (tanh of the scalar head).
 """
 import hashlib
@@ -48,7 +52,7 @@ class PpmGraph(nn.Module):
 
 def io_spec(cfg):
     kv = ["batch", cfg.n_kv_heads, "past_seq", cfg.head_dim]
-    kvp = ["batch", cfg.n_kv_heads, "past_seq+seq", cfg.head_dim]
+    kvn = ["batch", cfg.n_kv_heads, "seq", cfg.head_dim]
     inputs = [("input_ids", "int64", ["batch", "seq"]), ("attention_mask", "int64", ["batch", "past_seq+seq"]),
               ("position_ids", "int64", ["batch", "seq"])]
     if cfg.kind == "ppm":
@@ -57,7 +61,7 @@ def io_spec(cfg):
     outputs = [("logits", "float32", ["batch", "seq", cfg.vocab_size])]
     for i in range(cfg.n_layers):
         inputs += [(f"past_key_values.{i}.key", "float32", kv), (f"past_key_values.{i}.value", "float32", kv)]
-        outputs += [(f"present.{i}.key", "float32", kvp), (f"present.{i}.value", "float32", kvp)]
+        outputs += [(f"new_key_values.{i}.key", "float32", kvn), (f"new_key_values.{i}.value", "float32", kvn)]
     return inputs, outputs
 
 
@@ -87,7 +91,8 @@ def export_onnx(model, out_path: str) -> dict:
             for kv in ("key", "value"):
                 past.append(torch.randn(B, cfg.n_kv_heads, P, cfg.head_dim, generator=g))
                 dyn[f"past_key_values.{i}.{kv}"] = {0: "batch", 2: "past_seq"}
-                dyn[f"present.{i}.{kv}"] = {0: "batch", 2: "past_seq+seq"}
+                dyn[f"new_key_values.{i}.{kv}"] = {0: "batch", 2: "seq"}
+        model.set_split_past(True)
         graph, args = PolicyGraph(model), (ids, mask, pos, *past)
     kwargs = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:

@@ -49,6 +49,9 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(cfg.d_model, cfg.n_kv_heads * self.hd, bias=False)
         self.o_proj = nn.Linear(cfg.n_heads * self.hd, cfg.d_model, bias=False)
         self.use_sdpa = False
+        # Export path for the engine's decode graph: attend to the past and the new keys separately
+        # (no concatenated cache inside the graph) and return only the new keys/values as `present`.
+        self.split_past = False
 
     def forward(self, x, cos, sin, mask: Optional[torch.Tensor], past: Optional[Tuple[torch.Tensor, torch.Tensor]]):
         B, S = x.shape[0], x.shape[1]
@@ -57,6 +60,8 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(B, S, self.n_kv, self.hd).transpose(1, 2)
         q = (q * cos + rotate_half(q) * sin).to(v.dtype)
         k = (k * cos + rotate_half(k) * sin).to(v.dtype)
+        if past is not None and self.split_past:
+            return self.split_attention(q, k, v, mask, past, B, S), (k, v)
         if past is not None:
             k = torch.cat([past[0].to(k.dtype), k], dim=2)
             v = torch.cat([past[1].to(v.dtype), v], dim=2)
@@ -81,6 +86,23 @@ class Attention(nn.Module):
             out = torch.matmul(probs, v.unsqueeze(2)).reshape(B, self.n_heads, S, self.hd)
         out = out.transpose(1, 2).reshape(B, S, self.n_heads * self.hd)
         return self.o_proj(out), present
+
+    def split_attention(self, q, k, v, mask, past, B: int, S: int):
+        """The same attention as the concatenated path, reading the past cache in place.
+
+        ``mask`` is bool [B, 1, S, P+S] over (past, new) keys as in ``causal_mask``.
+        """
+        pk, pv = past[0].to(k.dtype), past[1].to(v.dtype)
+        P = pk.shape[2]
+        qg = q.reshape(B, self.n_kv, self.rep, S, self.hd)
+        scale = 1.0 / math.sqrt(self.hd)
+        s_past = torch.matmul(qg, pk.unsqueeze(2).transpose(-1, -2)) * scale
+        s_new = torch.matmul(qg, k.unsqueeze(2).transpose(-1, -2)) * scale
+        scores = torch.cat([s_past, s_new], dim=-1).float().masked_fill(~mask.unsqueeze(1), torch.finfo(torch.float32).min)
+        probs = torch.softmax(scores, dim=-1).to(v.dtype)
+        out = torch.matmul(probs[..., :P], pv.unsqueeze(2)) + torch.matmul(probs[..., P:], v.unsqueeze(2))
+        out = out.reshape(B, self.n_heads, S, self.hd).transpose(1, 2).reshape(B, S, self.n_heads * self.hd)
+        return self.o_proj(out)
 
 
 def causal_mask(S, T, attention_mask: Optional[torch.Tensor], device) -> torch.Tensor:
@@ -150,6 +172,10 @@ class Decoder(nn.Module):
                 s = std / math.sqrt(2 * self.cfg.n_layers) if name.endswith(("o_proj.weight", "down_proj.weight")) else std
                 with torch.no_grad():
                     p.copy_(torch.randn(p.shape, generator=g) * s)
+
+    def set_split_past(self, on: bool):
+        for layer in self.layers:
+            layer.attn.split_past = on
 
     def set_sdpa(self, on: bool):
         for layer in self.layers:

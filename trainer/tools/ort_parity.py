@@ -63,13 +63,15 @@ def main():
     P = pi.shape[1]
     worst = float(np.abs((out["logits"] - ref[:, :P]) * pm[:, :, None]).max())
     m = pm
+    # The graph returns only the new positions' keys/values; the caller keeps the cache.
+    past = {f"{i}.{kv}": out[f"new_key_values.{i}.{kv}"] for i in range(cfg.n_layers) for kv in ("key", "value")}
     for t in range(3):
-        m = np.concatenate([m, np.ones((2, 1), np.int64)], 1)
-        feeds = {"input_ids": ids[:, P + t:P + t + 1], "attention_mask": m, "position_ids": pos[:, P + t:P + t + 1]}
-        for i in range(cfg.n_layers):
-            for kv in ("key", "value"):
-                feeds[f"past_key_values.{i}.{kv}"] = out[f"present.{i}.{kv}"]
+        feeds = {"input_ids": ids[:, P + t:P + t + 1], "attention_mask": np.concatenate([m, np.ones((2, 1), np.int64)], 1),
+                 "position_ids": pos[:, P + t:P + t + 1]}
+        feeds.update({f"past_key_values.{k}": v for k, v in past.items()})
         out = run(feeds)
+        m = feeds["attention_mask"]
+        past = {k: np.concatenate([v, out[f"new_key_values.{k}"]], 2) for k, v in past.items()}
         worst = max(worst, float(np.abs(out["logits"][:, 0] - ref[:, P + t]).max()))
     res["c"] = worst
     print(json.dumps(res))

@@ -87,6 +87,7 @@ export function registerEval(program: Command): void {
         });
         bar.stop();
         summary.meanPolicyBatch = rt.batching.meanBatchSize();
+        if (rt.engine) summary.kvCache = rt.engine.kvCacheSummary();
         if (abort.signal.aborted) process.stderr.write(`stopped early: ${summary.n} of ${problems.length} problems done\n`);
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else process.stdout.write(formatSummary(summary) + '\n');

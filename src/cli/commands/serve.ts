@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { DEFAULT_BUNDLE } from '../paths.js';
 import { loadBundle } from '../../models/bundle.js';
-import { OnnxPolicy } from '../../models/onnx/engine.js';
+import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../../models/onnx/engine.js';
 import { OnnxReward } from '../../models/onnx/reward.js';
 import { RstarServer, SERVE_DEFAULTS as D } from '../../serve/server.js';
 import { UserError } from '../errors.js';
-import { intOption } from '../options.js';
+import { intOption, floatOption } from '../options.js';
 
 export function registerServe(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function registerServe(program: Command): void {
     .option('--model-name <name>', 'served model name (default: the bundle name)')
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--max-batch <n>', 'rows decoded together by the engine', intOption('--max-batch', 1, 4096), 256)
+    .option('--kv-cache-mb <n>', "memory cap of the engine's prefix cache (KV of earlier prompts and generations, shared across requests, LRU; 0: off)", floatOption('--kv-cache-mb', 0), DEFAULT_KV_CACHE_MB)
     .option('--continuous-batching', "each request's rows join the batch being decoded (default: requests that arrive while a batch decodes go out together in the next; faster on a 2-core CPU, see docs/served-models.md)")
     .option('--max-n <n>', 'request budget: largest n per request', intOption('--max-n', 1, 4096), D.maxN)
     .option('--max-prompts <n>', 'request budget: most prompts per completions request (4x that many rewards inputs)', intOption('--max-prompts', 1, 4096), D.maxPrompts)
@@ -36,7 +37,7 @@ export function registerServe(program: Command): void {
       let server: RstarServer;
       try {
         const bundle = loadBundle(o.bundle);
-        const policy = bundle.policyPath ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed }) : undefined;
+        const policy = bundle.policyPath ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb }) : undefined;
         const reward = bundle.ppmPath ? await OnnxReward.load(bundle, { threads: o.threads }) : undefined;
         if (!policy && !reward) throw new Error(`${o.bundle}: the bundle has neither a policy nor a PPM`);
         server = new RstarServer({

@@ -49,7 +49,7 @@ export function registerSolve(program: Command): void {
         const chosen = res.trajectories[res.chosen];
         if (o.json) {
           const { tree: _tree, ...rest } = res;
-          process.stdout.write(JSON.stringify({ question, ...rest, solution: chosen ?? null }) + '\n');
+          process.stdout.write(JSON.stringify({ question, ...rest, solution: chosen ?? null, ...(rt.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}) }) + '\n');
           return;
         }
         const out: string[] = [];

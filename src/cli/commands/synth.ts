@@ -112,7 +112,7 @@ export function registerSynth(program: Command): void {
           },
         );
         bar.stop();
-        const summary = { out: o.out, seed: o.seed, ...(from ? { only, from } : {}), problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000 };
+        const summary = { out: o.out, seed: o.seed, ...(from ? { only, from } : {}), problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000, ...(rt.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}) };
         process.stdout.write((o.json ? JSON.stringify(summary) : `synth: ${summary.solved}/${summary.problems} problems solved by at least one rollout; trees in ${join(o.out, 'trees')}`) + '\n');
       } finally {
         await rt.close();

@@ -5,6 +5,13 @@ import type { Bundle } from '../bundle.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { Rng, hashSeed } from '../../util/rng.js';
 import { sampleToken } from './sampler.js';
+import { PrefixCache, kvFloats, copyPlanes, type KvLayout } from './prefix-cache.js';
+import { BatchKv, kvLayout, newToPlanes, type KvShape } from './kv-batch.js';
+
+/** Default memory cap of the prefix cache (MiB of KV). */
+export const DEFAULT_KV_CACHE_MB = 256;
+/** The batch cache grows by this many columns at a time. */
+const CACHE_BLOCK = 32;
 
 export interface EngineOptions {
   /** Maximum rows (sequences) decoded together. */
@@ -12,11 +19,14 @@ export interface EngineOptions {
   threads?: number;
   /** Default seed when a request has none. */
   seed?: number;
+  /** Memory cap of the prefix cache over token ids (MiB); 0 turns it off. */
+  kvCacheMb?: number;
 }
 
 export interface EngineStats {
   calls: number;
   sequences: number;
+  /** Prompt tokens prefilled (those the prefix cache did not serve). */
   promptTokens: number;
   generatedTokens: number;
   forwardPasses: number;
@@ -26,6 +36,12 @@ export interface EngineStats {
   prefillMs: number;
   /** Requests whose prompt did not fit the context (answered with empty 'length' completions). */
   overlongPrompts: number;
+  /** Prefix cache: prompts looked up, their tokens, tokens served from the cache (not prefilled), evictions, bytes held. */
+  prefixLookups: number;
+  prefixLookupTokens: number;
+  prefixHitTokens: number;
+  kvCacheEvictions: number;
+  kvCacheBytes: number;
   /** Requests aborted by their caller (GenerateRequest.signal), and their rows dropped unfinished (queued or decoding). */
   cancelledRequests: number;
   cancelledRows: number;
@@ -64,24 +80,22 @@ interface Row extends Pending {
   finish: 'stop' | 'length';
   /** Real tokens so far (prompt + generated); the next token's position id. */
   length: number;
+  /** Tokens whose keys/values are in the row's cache columns [0, cached): the prompt, then the generated tokens fed so far. */
+  cached: number;
 }
 
-/** The KV cache of the rows decoding together: every row's real tokens are the last columns. */
+/** The rows decoding together and their KV cache (each row's tokens left-aligned, see BatchKv). */
 interface Batch {
   rows: Row[];
-  past: Record<string, ort.Tensor>;
-  /** Columns of the cache. A row's padding is pastLen minus its cached tokens. */
-  pastLen: number;
+  kv: BatchKv;
   /** Next-token logits, one vocab-sized slice per row. */
   logits: Float32Array;
 }
 
-/** Rows to copy into a rebuilt batch: their cache (`len` columns), logits, and each row's index in both. */
-interface CacheSource {
-  past: Record<string, ort.Tensor>;
-  len: number;
+/** Freshly prefilled rows: each row's prompt KV (a plane-major block of row.cached tokens) and its logits' row. */
+interface Fresh {
   logits: Float32Array;
-  rows: Array<{ row: Row; src: number; logit: number }>;
+  rows: Array<{ row: Row; block: Float32Array; logit: number }>;
 }
 
 function abortError(): Error {
@@ -98,12 +112,39 @@ function latin1(bytes: Uint8Array): string {
  * The embedded policy engine: a decoder-only ONNX model (HF optimum I/O names: input_ids,
  * attention_mask, position_ids, past_key_values.{i}.key/value → logits, present.{i}.key/value)
  * run with onnxruntime-node. Requests are batched; prompts shared by several candidates are
- * prefilled once and their KV cache is copied to each candidate row.
+ * prefilled once and their KV cache is copied to each candidate row; a prefix cache over token ids
+ * (prefix-cache.ts) keeps the keys/values of earlier prompts and generations, so a prompt that
+ * extends one prefills only its new suffix. The graph returns only the new positions' keys/values
+ * (new_key_values.*), written into the engine's own batch buffers (kv-batch.ts).
  */
 export class OnnxPolicy implements Policy {
   readonly name: string;
   readonly continuousBatching = true;
-  readonly stats: EngineStats = { calls: 0, sequences: 0, promptTokens: 0, generatedTokens: 0, forwardPasses: 0, decodeSteps: 0, decodeRows: 0, prefillMs: 0, overlongPrompts: 0, cancelledRequests: 0, cancelledRows: 0, ms: 0 };
+  readonly stats: EngineStats = {
+    calls: 0,
+    sequences: 0,
+    promptTokens: 0,
+    generatedTokens: 0,
+    forwardPasses: 0,
+    decodeSteps: 0,
+    decodeRows: 0,
+    prefillMs: 0,
+    overlongPrompts: 0,
+    prefixLookups: 0,
+    prefixLookupTokens: 0,
+    prefixHitTokens: 0,
+    kvCacheEvictions: 0,
+    kvCacheBytes: 0,
+    cancelledRequests: 0,
+    cancelledRows: 0,
+    ms: 0,
+  };
+  readonly prefixCache: PrefixCache;
+  private readonly shape: KvShape;
+  private readonly layout: KvLayout;
+  /** Output names of the new keys/values: `new_key_values.*` (only the new positions), or a legacy graph's concatenated `present.*`. */
+  private readonly kvOutputs: string[];
+  private readonly legacyPresent: boolean;
   private readonly nLayers: number;
   private readonly nKv: number;
   private readonly headDim: number;
@@ -124,6 +165,25 @@ export class OnnxPolicy implements Policy {
     this.vocab = a.vocab_size;
     this.maxSeq = a.max_seq_len;
     this.eos = bundle.tokenizer.specialId(bundle.manifest.tokenizer.eos);
+    this.shape = { nLayers: this.nLayers, nKv: this.nKv, headDim: this.headDim };
+    this.layout = kvLayout(this.shape);
+    this.prefixCache = new PrefixCache(this.layout, Math.round(opts.kvCacheMb * 1024 * 1024));
+    this.legacyPresent = !session.outputNames.includes('new_key_values.0.key');
+    const prefix = this.legacyPresent ? 'present' : 'new_key_values';
+    this.kvOutputs = Array.from({ length: this.nLayers }, (_, l) => [`${prefix}.${l}.key`, `${prefix}.${l}.value`]).flat();
+  }
+
+  /** The prefix cache's statistics for --json outputs and benches: hit rate over looked-up prompt tokens. */
+  kvCacheSummary(): { hitRate: number; hitTokens: number; lookupTokens: number; evictions: number; bytes: number; capMb: number } {
+    const s = this.stats;
+    return {
+      hitRate: s.prefixLookupTokens > 0 ? s.prefixHitTokens / s.prefixLookupTokens : 0,
+      hitTokens: s.prefixHitTokens,
+      lookupTokens: s.prefixLookupTokens,
+      evictions: s.kvCacheEvictions,
+      bytes: s.kvCacheBytes,
+      capMb: this.opts.kvCacheMb,
+    };
   }
 
   get tokenizer(): BpeTokenizer {
@@ -147,7 +207,12 @@ export class OnnxPolicy implements Policy {
     for (const name of ['input_ids', 'attention_mask', 'position_ids', 'past_key_values.0.key']) {
       if (!session.inputNames.includes(name)) throw new Error(`${bundle.policyPath}: the model has no input "${name}"`);
     }
-    return new OnnxPolicy(session, bundle, { maxBatch: opts.maxBatch ?? 64, threads, seed: opts.seed ?? 0 });
+    if (!session.outputNames.includes('new_key_values.0.key') && !session.outputNames.includes('present.0.key')) {
+      throw new Error(`${bundle.policyPath}: the model has neither "new_key_values.0.key" nor "present.0.key" outputs`);
+    }
+    const kvCacheMb = opts.kvCacheMb ?? DEFAULT_KV_CACHE_MB;
+    if (!(kvCacheMb >= 0)) throw new Error(`kvCacheMb must be a number >= 0, got ${opts.kvCacheMb}`);
+    return new OnnxPolicy(session, bundle, { maxBatch: opts.maxBatch ?? 64, threads, seed: opts.seed ?? 0, kvCacheMb });
   }
 
   async close(): Promise<void> {
@@ -251,9 +316,9 @@ export class OnnxPolicy implements Policy {
   }
 
   /**
-   * Rebuilds the batch when enough rows have finished or enough are waiting to repay a copy of the
-   * KV cache: finished rows leave, queued rows are prefilled and join, and the cache is re-aligned
-   * so the longest row has no padding.
+   * Admits queued rows when enough rows have finished or enough are waiting to repay a prefill:
+   * they are prefilled (only what the prefix cache lacks) and take the slots of finished rows, or
+   * the batch is rebuilt (finished rows leave, the cache is re-packed).
    */
   private async admit(batch: Batch | null): Promise<Batch | null> {
     const live = batch ? batch.rows.filter((r) => !r.done) : [];
@@ -265,7 +330,10 @@ export class OnnxPolicy implements Policy {
     const admitted = this.queue.splice(0, joining);
     this.admitting = admitted;
     try {
-      const fresh = admitted.length > 0 ? await this.prefill(admitted) : null;
+      const prefilled = admitted.length > 0 ? await this.prefill(admitted) : null;
+      // Rows whose request was aborted during the prefill do not join.
+      const fresh = prefilled && { ...prefilled, rows: prefilled.rows.filter((x) => !x.row.done) };
+      if (batch && fresh && this.fillSlots(batch, fresh, repay)) return batch;
       return this.rebuild(batch, fresh);
     } catch (e) {
       // A failed prefill or copy fails the calls being admitted; the running batch is untouched.
@@ -276,32 +344,63 @@ export class OnnxPolicy implements Policy {
     }
   }
 
-  /** The new batch: the running batch's live rows, then the freshly prefilled ones, re-aligned. */
-  private rebuild(batch: Batch | null, fresh: CacheSource | null): Batch | null {
-    if (!batch && !fresh) return null;
-    const sources: CacheSource[] = [];
-    if (batch) {
-      sources.push({ past: batch.past, len: batch.pastLen, logits: batch.logits, rows: batch.rows.map((row, i) => ({ row, src: i, logit: i })).filter((x) => !x.row.done) });
-    }
-    if (fresh) sources.push({ ...fresh, rows: fresh.rows.filter((x) => !x.row.done) });
-    const rows = sources.flatMap((s) => s.rows.map((x) => x.row));
-    if (rows.length === 0) return null;
-    const pastLen = Math.max(...rows.map((r) => r.length));
-    const past: Record<string, ort.Tensor> = {};
-    for (let l = 0; l < this.nLayers; l++) {
-      for (const kv of ['key', 'value']) {
-        const name = `past_key_values.${l}.${kv}`;
-        past[name] = this.alignRows(sources.map((s) => ({ data: s.past[name].data as Float32Array, len: s.len, rows: s.rows.map((x) => ({ src: x.src, cached: x.row.length })) })), pastLen);
-      }
-    }
-    const logits = new Float32Array(rows.length * this.vocab);
-    let k = 0;
-    for (const s of sources) for (const x of s.rows) logits.set(s.logits.subarray(x.logit * this.vocab, (x.logit + 1) * this.vocab), k++ * this.vocab);
-    return { rows, past, pastLen, logits };
+  /**
+   * Puts fresh rows into finished rows' slots (copying only their own cache) when they fit the
+   * batch's columns and few enough finished rows would remain to leave a rebuild unpaid.
+   */
+  private fillSlots(batch: Batch, fresh: Fresh, repay: number): boolean {
+    const slots = batch.rows.flatMap((r, i) => (r.done ? [i] : []));
+    if (fresh.rows.length > slots.length || slots.length - fresh.rows.length >= repay) return false;
+    if (fresh.rows.some((x) => x.row.cached >= batch.kv.cap)) return false;
+    fresh.rows.forEach((x, k) => {
+      const slot = slots[k];
+      batch.rows[slot] = x.row;
+      batch.kv.fromPlanes(slot, x.block, x.row.cached, 0, x.row.cached);
+      batch.logits.set(fresh.logits.subarray(x.logit * this.vocab, (x.logit + 1) * this.vocab), slot * this.vocab);
+    });
+    return true;
   }
 
-  /** Prefills each distinct prompt among the admitted rows once (left-padded) and starts their rows. */
-  private async prefill(admitted: Pending[]): Promise<CacheSource> {
+  /** Columns for rows holding up to `cached` tokens and one more: whole blocks, within the context. */
+  private capFor(cached: number): number {
+    return Math.min(this.maxSeq, Math.ceil((cached + 1) / CACHE_BLOCK) * CACHE_BLOCK);
+  }
+
+  /** The new batch: the running batch's live rows, then the freshly prefilled ones, packed. */
+  private rebuild(batch: Batch | null, fresh: Fresh | null): Batch | null {
+    const kept = batch ? batch.rows.map((row, i) => ({ row, i })).filter((x) => !x.row.done) : [];
+    const rows = [...kept.map((x) => x.row), ...(fresh?.rows.map((x) => x.row) ?? [])];
+    if (rows.length === 0) return null;
+    const kv = new BatchKv(this.shape, rows.length, this.capFor(Math.max(...rows.map((r) => r.cached))));
+    const logits = new Float32Array(rows.length * this.vocab);
+    kept.forEach(({ row, i }, k) => {
+      kv.fromBatch(k, batch!.kv, i, row.cached);
+      logits.set(batch!.logits.subarray(i * this.vocab, (i + 1) * this.vocab), k * this.vocab);
+    });
+    fresh?.rows.forEach((x, j) => {
+      const k = kept.length + j;
+      kv.fromPlanes(k, x.block, x.row.cached, 0, x.row.cached);
+      logits.set(fresh.logits.subarray(x.logit * this.vocab, (x.logit + 1) * this.vocab), k * this.vocab);
+    });
+    return { rows, kv, logits };
+  }
+
+  /** Copies the prefix cache's counters into the engine stats. */
+  private syncCacheStats(): void {
+    const c = this.prefixCache.stats;
+    this.stats.prefixLookups = c.lookups;
+    this.stats.prefixLookupTokens = c.lookupTokens;
+    this.stats.prefixHitTokens = c.hitTokens;
+    this.stats.kvCacheEvictions = c.evictions;
+    this.stats.kvCacheBytes = c.bytes;
+  }
+
+  /**
+   * Prefills each distinct prompt among the admitted rows once, starting after its longest cached
+   * prefix (the cached keys/values are the past; the rest, right-padded, is the new input), caches
+   * the prompt and starts its rows.
+   */
+  private async prefill(admitted: Pending[]): Promise<Fresh> {
     const uniq: Array<{ job: Job; req: number }> = [];
     const uniqOf = new Map<Job, Map<number, number>>();
     const rowUniq = admitted.map(({ job, req }) => {
@@ -310,49 +409,72 @@ export class OnnxPolicy implements Policy {
       if (!m.has(req)) m.set(req, uniq.push({ job, req }) - 1);
       return m.get(req)!;
     });
-    const uniqLen = uniq.map(({ job, req }) => job.promptIds[req].length);
-    const len = Math.max(...uniqLen);
-    this.stats.promptTokens += uniqLen.reduce((a, b) => a + b, 0);
+    const prompts = uniq.map(({ job, req }) => job.promptIds[req]);
+    // At least the last prompt token is run: its logits give the first sampled token.
+    const hits = prompts.map((p) => this.prefixCache.match(p, p.length - 1));
+    const blocks = prompts.map((p, u) => {
+      const block = new Float32Array(kvFloats(this.layout, p.length));
+      let at = 0;
+      for (const s of hits[u].spans) {
+        copyPlanes(this.layout, s.kv, s.n, s.from, s.count, block, p.length, at);
+        at += s.count;
+      }
+      return block;
+    });
     const U = uniq.length;
-    const ids = new BigInt64Array(U * len);
-    const mask = new BigInt64Array(U * len);
-    const pos = new BigInt64Array(U * len);
-    uniq.forEach(({ job, req }, u) => {
-      const p = job.promptIds[req];
-      const pad = len - p.length;
-      for (let j = 0; j < p.length; j++) {
-        ids[u * len + pad + j] = BigInt(p[j]);
-        mask[u * len + pad + j] = 1n;
-        pos[u * len + pad + j] = BigInt(j);
+    const past = Math.max(1, ...hits.map((h) => h.length));
+    const S = Math.max(...prompts.map((p, u) => p.length - hits[u].length));
+    this.stats.promptTokens += prompts.reduce((a, p, u) => a + p.length - hits[u].length, 0);
+    const pastKv = new BatchKv(this.shape, U, past);
+    const ids = new BigInt64Array(U * S).fill(BigInt(this.eos));
+    const mask = new BigInt64Array(U * (past + S));
+    const pos = new BigInt64Array(U * S);
+    prompts.forEach((p, u) => {
+      const m = hits[u].length;
+      pastKv.fromPlanes(u, blocks[u], p.length, 0, m);
+      mask.fill(1n, u * (past + S), u * (past + S) + m);
+      for (let j = 0; j < p.length - m; j++) {
+        ids[u * S + j] = BigInt(p[m + j]);
+        mask[u * (past + S) + past + j] = 1n;
+        pos[u * S + j] = BigInt(m + j);
       }
     });
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [U, len]),
-      attention_mask: new ort.Tensor('int64', mask, [U, len]),
-      position_ids: new ort.Tensor('int64', pos, [U, len]),
-    };
-    for (let l = 0; l < this.nLayers; l++) {
-      feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', new Float32Array(0), [U, this.nKv, 0, this.headDim]);
-      feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', new Float32Array(0), [U, this.nKv, 0, this.headDim]);
-    }
     const t = performance.now();
-    const out = await this.session.run(feeds);
+    const out = await this.session.run(
+      {
+        input_ids: new ort.Tensor('int64', ids, [U, S]),
+        attention_mask: new ort.Tensor('int64', mask, [U, past + S]),
+        position_ids: new ort.Tensor('int64', pos, [U, S]),
+        ...pastKv.feeds(),
+      },
+      ['logits', ...this.kvOutputs],
+    );
     this.stats.prefillMs += performance.now() - t;
     this.stats.forwardPasses++;
-    // The last position's logits of each distinct prompt, addressed as row (u * len + len - 1).
-    const past: Record<string, ort.Tensor> = {};
-    for (let l = 0; l < this.nLayers; l++) {
-      for (const kv of ['key', 'value']) past[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`];
-    }
+    const { outputs, width, offset } = this.newKv(out, past);
+    prompts.forEach((p, u) => {
+      const m = hits[u].length;
+      newToPlanes(this.shape, outputs, width, u, offset, p.length - m, blocks[u], p.length, m);
+      this.prefixCache.insert(p, (from, to) => sliceBlock(this.layout, blocks[u], p.length, from, to));
+    });
+    this.syncCacheStats();
     const rows = admitted.map((p, i) => {
       const u = rowUniq[i];
       const seed = p.job.requests[p.req].seed ?? hashSeed(this.opts.seed, p.req);
       // A row whose request was aborted during the prefill was already counted as dropped.
       const done = p.job.aborted.has(p.req);
-      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: uniqLen[u] };
-      return { row, src: u, logit: u * len + len - 1 };
+      const n = prompts[u].length;
+      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: n, cached: n };
+      return { row, block: blocks[u], logit: u * S + n - hits[u].length - 1 };
     });
-    return { past, len, logits: out.logits.data as Float32Array, rows };
+    return { logits: out.logits.data as Float32Array, rows };
+  }
+
+  /** The graph's new keys/values ([rows, nKv, width, hd], the new positions from `offset`): a legacy graph's present.* hold the past first. */
+  private newKv(out: ort.InferenceSession.OnnxValueMapType, past: number): { outputs: Float32Array[]; width: number; offset: number } {
+    const outputs = this.kvOutputs.map((n) => out[n].data as Float32Array);
+    const width = out[this.kvOutputs[0]].dims[2];
+    return { outputs, width, offset: this.legacyPresent ? past : 0 };
   }
 
   /**
@@ -394,28 +516,43 @@ export class OnnxPolicy implements Policy {
     this.queue = this.queue.filter((p) => !jobs.has(p.job));
   }
 
-  /** Samples each live row's next token and finishes rows on EOS, a stop string or a length limit. */
+  /** Samples each live row's next token; a row that finishes is added to the prefix cache. */
   private sample(batch: Batch): void {
     batch.rows.forEach((row, i) => {
-      // Finished rows stay in the batch until enough finish to repay a compaction; never extend them.
+      // Finished rows stay in the batch until their slot is reused or the batch is rebuilt; never extend them.
       if (row.done) return;
-      const rq = row.job.requests[row.req];
-      const tok = sampleToken(batch.logits, i * this.vocab, this.vocab, rq.temperature, rq.topP, row.rng);
-      row.generated.push(tok);
-      row.length++;
-      if (tok === this.eos && !rq.ignoreEos) {
-        row.generated.pop();
-        return this.finish(row, 'stop');
-      }
-      if (row.job.stopSpecial[row.req].has(tok)) return this.finish(row, 'stop');
-      const piece = latin1(this.tokenizer.tokenBytes[tok]);
-      row.tail += piece;
-      for (const s of row.job.stopBytes[row.req]) {
-        const from = Math.max(0, row.tail.length - piece.length - s.length + 1);
-        if (row.tail.indexOf(s, from) >= 0) return this.finish(row, 'stop');
-      }
-      if (row.generated.length >= rq.maxTokens || row.length >= this.maxSeq) this.finish(row, 'length');
+      this.sampleRow(row, batch.logits, i * this.vocab);
+      if (row.done) this.cacheRow(batch, i);
     });
+  }
+
+  /** Caches a finished row's tokens (prompt and the generated tokens fed so far) for prompts that extend them. */
+  private cacheRow(batch: Batch, i: number): void {
+    const row = batch.rows[i];
+    const prompt = row.job.promptIds[row.req];
+    const tokens = prompt.concat(row.generated.slice(0, row.cached - prompt.length));
+    this.prefixCache.insert(tokens, (from, to) => batch.kv.toPlanes(i, from, to));
+    this.syncCacheStats();
+  }
+
+  /** Samples a row's next token from its logits (at `offset`) and finishes it on EOS, a stop string or a length limit. */
+  private sampleRow(row: Row, logits: Float32Array, offset: number): void {
+    const rq = row.job.requests[row.req];
+    const tok = sampleToken(logits, offset, this.vocab, rq.temperature, rq.topP, row.rng);
+    row.generated.push(tok);
+    row.length++;
+    if (tok === this.eos && !rq.ignoreEos) {
+      row.generated.pop();
+      return this.finish(row, 'stop');
+    }
+    if (row.job.stopSpecial[row.req].has(tok)) return this.finish(row, 'stop');
+    const piece = latin1(this.tokenizer.tokenBytes[tok]);
+    row.tail += piece;
+    for (const s of row.job.stopBytes[row.req]) {
+      const from = Math.max(0, row.tail.length - piece.length - s.length + 1);
+      if (row.tail.indexOf(s, from) >= 0) return this.finish(row, 'stop');
+    }
+    if (row.generated.length >= rq.maxTokens || row.length >= this.maxSeq) this.finish(row, 'length');
   }
 
   /** Records a finished row; its call resolves when its last row finishes. */
@@ -436,55 +573,54 @@ export class OnnxPolicy implements Policy {
     if (--row.job.remaining === 0) row.job.resolve(row.job.results);
   }
 
-  /** One decode step for every row of the batch (finished rows ride along until the next compaction). */
+  /** One decode step for every row of the batch (finished rows ride along until their slot is reused or the batch is rebuilt). */
   private async step(batch: Batch): Promise<void> {
+    let maxCached = 0;
+    for (const r of batch.rows) if (!r.done) maxCached = Math.max(maxCached, r.cached);
+    if (maxCached >= batch.kv.cap) {
+      const grown = this.rebuild(batch, null)!;
+      batch.rows = grown.rows;
+      batch.kv = grown.kv;
+      batch.logits = grown.logits;
+    }
     const B = batch.rows.length;
-    const W = batch.pastLen + 1;
+    const C = batch.kv.cap;
     const stepIds = new BigInt64Array(B);
     const stepPos = new BigInt64Array(B);
-    const stepMask = new BigInt64Array(B * W);
+    const stepMask = new BigInt64Array(B * (C + 1));
     batch.rows.forEach((row, i) => {
       stepIds[i] = BigInt(row.generated.length ? row.generated[row.generated.length - 1] : this.eos);
-      // The new token is the row's length-th; the cache holds the row's other tokens as its last columns.
-      stepPos[i] = BigInt(row.length - 1);
-      stepMask.fill(1n, (i + 1) * W - row.length, (i + 1) * W);
+      // The new token's position is the row's cached count; its cache holds the row's other tokens in columns [0, cached).
+      const cached = Math.min(row.cached, C);
+      stepPos[i] = BigInt(cached);
+      stepMask.fill(1n, i * (C + 1), i * (C + 1) + cached);
+      stepMask[i * (C + 1) + C] = 1n;
     });
-    const out = await this.session.run({
-      input_ids: new ort.Tensor('int64', stepIds, [B, 1]),
-      attention_mask: new ort.Tensor('int64', stepMask, [B, W]),
-      position_ids: new ort.Tensor('int64', stepPos, [B, 1]),
-      ...batch.past,
-    });
+    const out = await this.session.run(
+      {
+        input_ids: new ort.Tensor('int64', stepIds, [B, 1]),
+        attention_mask: new ort.Tensor('int64', stepMask, [B, C + 1]),
+        position_ids: new ort.Tensor('int64', stepPos, [B, 1]),
+        ...batch.kv.feeds(),
+      },
+      ['logits', ...this.kvOutputs],
+    );
     this.stats.forwardPasses++;
     this.stats.decodeSteps++;
     this.stats.decodeRows += B;
     batch.logits = out.logits.data as Float32Array;
-    batch.pastLen = W;
-    for (let l = 0; l < this.nLayers; l++) {
-      batch.past[`past_key_values.${l}.key`] = out[`present.${l}.key`];
-      batch.past[`past_key_values.${l}.value`] = out[`present.${l}.value`];
-    }
+    const { outputs, width, offset } = this.newKv(out, C);
+    batch.rows.forEach((row, i) => {
+      if (row.done) return;
+      batch.kv.writeNew(outputs, width, i, offset, 1, i, row.cached);
+      row.cached++;
+    });
   }
+}
 
-  /**
-   * Copies rows of several caches ([rows, nKv, len, headDim] each) into one of `len` columns, each
-   * row's `cached` real tokens right-aligned (left padding is zeros, masked out).
-   */
-  private alignRows(sources: Array<{ data: Float32Array; len: number; rows: Array<{ src: number; cached: number }> }>, len: number): ort.Tensor {
-    const n = sources.reduce((a, s) => a + s.rows.length, 0);
-    const hd = this.headDim;
-    const dst = new Float32Array(n * this.nKv * len * hd);
-    let i = 0;
-    for (const s of sources) {
-      for (const { src, cached } of s.rows) {
-        for (let h = 0; h < this.nKv; h++) {
-          const from = ((src * this.nKv + h) * s.len + (s.len - cached)) * hd;
-          const to = ((i * this.nKv + h) * len + (len - cached)) * hd;
-          dst.set(s.data.subarray(from, from + cached * hd), to);
-        }
-        i++;
-      }
-    }
-    return new ort.Tensor('float32', dst, [n, this.nKv, len, hd]);
-  }
+/** Tokens [from, to) of a plane-major block of `n` tokens, as their own block. */
+function sliceBlock(layout: KvLayout, block: Float32Array, n: number, from: number, to: number): Float32Array {
+  const out = new Float32Array(kvFloats(layout, to - from));
+  copyPlanes(layout, block, n, from, to - from, out, to - from, 0);
+  return out;
 }
