@@ -4,8 +4,8 @@
  * answered, R requests in all) drives (a) the embedded engine behind the in-process request batcher
  * and (b) a real `rstar serve` process on loopback through the HTTP policy client (both in the
  * server's default mode: requests arriving while a batch decodes go out in the next); and (c) the
- * engine with continuous batching (`rstar serve --continuous-batching`: rows join the running batch),
- * for what that buys. Request lengths vary (new-tokens × ¼, ½, 1, 2) so rows finish at
+ * engine with continuous batching (rows join the running batch) and (d) a second `rstar serve
+ * --continuous-batching` process over HTTP, for what that buys in each path. Request lengths vary (new-tokens × ¼, ½, 1, 2) so rows finish at
  * different steps, as real requests do. Prints JSON: tokens/s and per-request latency medians.
  *   node dist/bench/serve.js [--bundle DIR] [--threads N] [--concurrency 16] [--requests 48] [--n 4] [--new-tokens 64] [--reps 2]
  */
@@ -21,6 +21,7 @@ import { spawnServe } from '../src/serve/spawn.js';
 import type { Completion, GenerateRequest } from '../src/models/types.js';
 import { formatPrompt } from '../src/steps/protocol.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
+import { bundleInfo } from './bundle-info.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({
@@ -88,30 +89,41 @@ const served = await spawnServe(['--bundle', values.bundle!, '--model-name', 'be
 const { proc, url } = served;
 const client = new OpenAIPolicy({ baseUrls: [url], model: 'bench', concurrency: C });
 const http = (r: GenerateRequest) => client.generate([r]).then((o) => o[0]);
+const servedCont = await spawnServe(['--bundle', values.bundle!, '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch), '--continuous-batching']);
+const contClient = new OpenAIPolicy({ baseUrls: [servedCont.url], model: 'bench', concurrency: C });
+const httpContinuous = (r: GenerateRequest) => contClient.generate([r]).then((o) => o[0]);
 
 // Warm-up both paths.
 await inproc(reqs[0]);
 await http(reqs[0]);
+await httpContinuous(reqs[0]);
 type Load = Awaited<ReturnType<typeof load>>;
 const a: Load[] = [];
 const b: Load[] = [];
 const c: Load[] = [];
+const d: Load[] = [];
 for (let i = 0; i < reps; i++) {
   a.push(await load(inproc));
   b.push(await load(http));
   c.push(await load(continuous));
+  d.push(await load(httpContinuous));
 }
-proc.kill('SIGTERM');
-await new Promise((r) => proc.once('exit', r));
+for (const p of [proc, servedCont.proc]) {
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
 await engine.close();
 
 const inTok = median(a.map((x) => x.tokens_per_s));
 const httpTok = median(b.map((x) => x.tokens_per_s));
 const contTok = median(c.map((x) => x.tokens_per_s));
+const httpContTok = median(d.map((x) => x.tokens_per_s));
 process.stdout.write(
   JSON.stringify(
     {
       bench: 'serve',
+      command: ['node dist/bench/serve.js', ...process.argv.slice(2)].join(' '),
+      ...bundleInfo(values.bundle!, bundle),
       threads,
       concurrency: C,
       requests: R,
@@ -128,6 +140,9 @@ process.stdout.write(
       continuous_in_process_tokens_per_s: Math.round(contTok),
       latency_ms_p50_continuous: Math.round(median(c.map((x) => x.latency_ms_p50))),
       continuous_vs_default_tokens_ratio: Number((contTok / inTok).toFixed(3)),
+      http_continuous_tokens_per_s: Math.round(httpContTok),
+      latency_ms_p50_http_continuous: Math.round(median(d.map((x) => x.latency_ms_p50))),
+      ratio_http_continuous_vs_in_process: Number((httpContTok / inTok).toFixed(3)),
       http_retries: client.transport.stats.retries,
     },
     null,
