@@ -1,6 +1,6 @@
 /** Turns family facts into sentences: shared by both ladders (moved verbatim from index.ts). */
 import { FINAL_ANSWER_COMMENT, formatSolution, formatStep } from '../../steps/protocol.js';
-import { cap, type Ctx, type Fact, type Quantity } from './core.js';
+import { cap, type Ctx, type Fact, type Part, type Quantity, type Variant } from './core.js';
 import { distractor } from './distractors.js';
 import type { Prng } from './rng.js';
 import { NAMES, TOWNS } from './vocab.js';
@@ -73,4 +73,32 @@ export function workedSolution(ctx: Ctx, result: Quantity): { answer: string; so
   const answer = String(result.value);
   const solution = formatSolution(steps, answer, `${cap(result.ref)} is \\boxed{${answer}}.`);
   return { answer, solution };
+}
+
+/**
+ * Runs a chain of family variants, each taking the previous one's result as its input, and checks
+ * that the code they wrote has the operations they declare. Null when a variant cannot fit its input
+ * or an intermediate quantity goes negative (the caller draws again).
+ */
+export function runChain(ctx: Ctx, chain: readonly Variant[]): Part[] | null {
+  const parts: Part[] = [];
+  let input: Quantity | undefined;
+  for (const [i, v] of chain.entries()) {
+    ctx.producer = i < chain.length - 1;
+    const p = v.gen(ctx, input);
+    if (!p) return null;
+    parts.push(p);
+    input = p.result;
+  }
+  const declared = declaredOps(chain);
+  if (ctx.sol.ops !== declared) {
+    throw new Error(`curriculum bug: ${chain.map((v) => v.id).join(' -> ')} declares ${declared} ops but wrote ${ctx.sol.ops}`);
+  }
+  for (const v of ctx.sol.env.values()) if (v < 0n) return null; // no negative intermediate quantities
+  return parts;
+}
+
+/** The operations a chain of variants declares (what `runChain` checks the written code against). */
+export function declaredOps(chain: readonly Variant[]): number {
+  return chain.reduce((a, v) => a + v.ops, 0);
 }

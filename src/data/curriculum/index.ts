@@ -15,8 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Ctx, LEVEL_SPECS, type Family, type Part, type Quantity, type Variant } from './core.js';
-import { flatten, fitSentences, MAX_SENTENCES, placeSentences, workedSolution } from './assemble.js';
+import { Ctx, LEVEL_SPECS, type Family, type Variant } from './core.js';
+import { declaredOps, flatten, fitSentences, MAX_SENTENCES, placeSentences, runChain, workedSolution } from './assemble.js';
 import { buildV2, describeV2, V2_RUNGS, V2_SEED_RUNGS, type RungDescription } from './ladder.js';
 import { Prng } from './rng.js';
 import { ages } from './families/ages.js';
@@ -166,20 +166,8 @@ function buildOne(rng: Prng, level: Level): Built | null {
   const chain = pickChain(rng, level);
   if (!chain) return null;
   const ctx = new Ctx(rng, level, spec.scale);
-  const parts: Part[] = [];
-  let input: Quantity | undefined;
-  for (const [i, v] of chain.entries()) {
-    ctx.producer = i < chain.length - 1;
-    const p = v.gen(ctx, input);
-    if (!p) return null;
-    parts.push(p);
-    input = p.result;
-  }
-  const declared = chain.reduce((a, v) => a + v.ops, 0);
-  if (ctx.sol.ops !== declared) {
-    throw new Error(`curriculum bug: ${chain.map((v) => v.id).join(' -> ')} declares ${declared} ops but wrote ${ctx.sol.ops}`);
-  }
-  for (const v of ctx.sol.env.values()) if (v < 0n) return null; // no negative intermediate quantities
+  const parts = runChain(ctx, chain);
+  if (!parts) return null;
   const result = parts[parts.length - 1].result;
   if (result.value <= 0 || result.value > MAX_ANSWER[level]) return null;
 
@@ -197,7 +185,7 @@ function buildOne(rng: Prng, level: Level): Built | null {
     solution,
     families: chain.map((v) => v.id.split('.')[0]),
     variants: chain.map((v) => v.id),
-    ops: declared,
+    ops: declaredOps(chain),
     distractors: nd,
   };
 }

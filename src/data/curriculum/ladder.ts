@@ -4,8 +4,8 @@
  * (families, composition of two or three families from rung 2 up, 0-2 distractors, number scale,
  * phrasing), so each rung adds one operation and nothing else. Rungs 1-3 carry worked solutions.
  */
-import { Ctx, type Family, type Part, type Quantity, type Variant } from './core.js';
-import { flatten, fitSentences, placeSentences, workedSolution } from './assemble.js';
+import { Ctx, type Family, type Variant } from './core.js';
+import { declaredOps, flatten, fitSentences, placeSentences, runChain, workedSolution } from './assemble.js';
 import { rephrase } from './phrasing.js';
 import type { Prng } from './rng.js';
 import { everyday } from './families/everyday.js';
@@ -83,20 +83,8 @@ export function buildV2(rng: Prng, rung: number): V2Built | null {
   // Families read ctx.level only to widen some choices (percents, ratio terms); v2 ties that to the
   // number scale so it does not change with the rung.
   const ctx = new Ctx(rng, scale >= 2 ? 3 : 1, scale);
-  const parts: Part[] = [];
-  let input: Quantity | undefined;
-  for (const [i, v] of chain.entries()) {
-    ctx.producer = i < chain.length - 1;
-    const p = v.gen(ctx, input);
-    if (!p) return null;
-    parts.push(p);
-    input = p.result;
-  }
-  const declared = chain.reduce((a, v) => a + v.ops, 0);
-  if (ctx.sol.ops !== declared) {
-    throw new Error(`curriculum bug: ${chain.map((v) => v.id).join(' -> ')} declares ${declared} ops but wrote ${ctx.sol.ops}`);
-  }
-  for (const v of ctx.sol.env.values()) if (v < 0n) return null;
+  const parts = runChain(ctx, chain);
+  if (!parts) return null;
   const last = parts[parts.length - 1];
   const result = last.result;
   if (result.value <= 0 || result.value > V2_MIX.maxAnswer) return null;
@@ -113,7 +101,7 @@ export function buildV2(rng: Prng, rung: number): V2Built | null {
     solution,
     families: chain.map((v) => v.id.split('.')[0]),
     variants: chain.map((v) => v.id),
-    ops: declared,
+    ops: declaredOps(chain),
     distractors: nd,
     scale,
   };
