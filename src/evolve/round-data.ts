@@ -18,8 +18,7 @@ import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type Traject
 import { accumulatedCode, formatPrompt, splitStep, TAGS } from '../steps/protocol.js';
 import { extractSft, type SftExample } from '../synth/extract-sft.js';
 import { ShardStore } from '../synth/shard-store.js';
-import { readRun, type SynthRecord, type SynthRunConfig } from '../synth/synth-run.js';
-import { tierOf } from '../synth/tiers.js';
+import { readRun, synthRecord, type SynthRecord, type SynthRunConfig } from '../synth/synth-run.js';
 import { atomicWriteJson } from '../util/files.js';
 import { hashSeed } from '../util/rng.js';
 
@@ -216,22 +215,11 @@ export async function runSampling(
       });
       const correctSamples = res.trajectories.filter((t) => t.answer !== null && deps.judge.equal(t.answer, p.answer)).length;
       const rate = res.trajectories.length ? correctSamples / res.trajectories.length : 0;
-      const rec: SynthRecord = {
-        id: p.id,
-        level: p.level ?? null,
-        question: p.question,
-        gold: p.answer,
+      // Distinct verified trajectories are what a problem needs to count as solved.
+      const rec = synthRecord(p, res, deps.judge, { rate, correct: verified, terminals: res.trajectories.length }, performance.now() - t0, {
+        ...tree,
         answer: res.answer,
-        correct: res.answer !== null && deps.judge.equal(res.answer, p.answer),
-        solveRate: rate,
-        // Distinct verified trajectories: what a problem needs to count as solved.
-        correctTerminals: verified,
-        terminals: res.trajectories.length,
-        tier: tierOf(rate, verified),
-        tokens: res.tokens,
-        ms: Math.round(performance.now() - t0),
-        tree: { ...tree, answer: res.answer },
-      };
+      });
       store.append(rec);
       kept.push(rec);
       o.onRecord?.(rec);

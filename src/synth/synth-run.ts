@@ -4,6 +4,7 @@ import type { Problem } from '../data/problems.js';
 import { runSearches } from '../search/scheduler.js';
 import type { SearchConfig, SearchDeps } from '../search/types.js';
 import type { TreeJSON } from '../search/tree.js';
+import type { Judge } from '../grade/types.js';
 import { ShardStore } from './shard-store.js';
 import { solveRate, tierOf, type Tier } from './tiers.js';
 import { atomicWriteJson, sha256File } from '../util/files.js';
@@ -24,6 +25,33 @@ export interface SynthRecord {
   tokens: number;
   ms: number;
   tree: TreeJSON;
+}
+
+/** What a search of one problem produced, as a synthesis record: its answer judged against the
+ * gold one, and its tier from the solve rate and the number of correct terminals. */
+export function synthRecord(
+  p: { id: string; level?: number | null; question: string; answer: string | string[] },
+  res: { answer: string | null; tokens: number },
+  judge: Judge,
+  solved: { rate: number; correct: number; terminals: number },
+  ms: number,
+  tree: TreeJSON,
+): SynthRecord {
+  return {
+    id: p.id,
+    level: p.level ?? null,
+    question: p.question,
+    gold: p.answer,
+    answer: res.answer,
+    correct: res.answer !== null && judge.equal(res.answer, p.answer),
+    solveRate: solved.rate,
+    correctTerminals: solved.correct,
+    terminals: solved.terminals,
+    tier: tierOf(solved.rate, solved.correct),
+    tokens: res.tokens,
+    ms: Math.round(ms),
+    tree,
+  };
 }
 
 export interface SynthRunConfig {
@@ -132,21 +160,7 @@ export async function runSynth(
           const p = todo[i];
           const tree = res.tree as TreeJSON;
           const sr = solveRate(tree);
-          const rec: SynthRecord = {
-            id: p.id,
-            level: p.level ?? null,
-            question: p.question,
-            gold: p.answer,
-            answer: res.answer,
-            correct: res.answer !== null && deps.judge.equal(res.answer, p.answer),
-            solveRate: sr.rate,
-            correctTerminals: sr.correct,
-            terminals: sr.terminals,
-            tier: tierOf(sr.rate, sr.correct),
-            tokens: res.tokens,
-            ms: Math.round(res.ms),
-            tree,
-          };
+          const rec = synthRecord(p, res, deps.judge, { rate: sr.rate, correct: sr.correct, terminals: sr.terminals }, res.ms, tree);
           store.append(rec);
           kept.push(rec);
           count(rec);
