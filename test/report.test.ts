@@ -346,3 +346,30 @@ test('rstar report writes README.md with relative links to valid SVG plots; bad 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('report on a v2 test set: greedy split into seed rungs and rungs without seeds, and summary.json per round and level', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-report-v2-'));
+  try {
+    const run = buildRun(dir);
+    const statePath = join(run, 'evolve.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as EvolveState;
+    state.testSet = 'curriculum:version=v2,level=1-10,count=10,seed=31337,split=test';
+    writeFileSync(statePath, JSON.stringify(state));
+    const out = join(dir, 'out');
+    const { markdown } = await writeReport(run, out, { generated: 'now' });
+    const rows = section(readFileSync(markdown, 'utf8'), "## Headline series (the paper's three)");
+    assert.equal(rows[0], '| round | policy alone (greedy) % | greedy, rungs without seeds % | greedy, seed rungs % | PPM-guided MCTS % | training-set coverage % |');
+    // Round 1 greedy: level 1 (a seed rung) 2/2, level 4 (no seeds) 1/2.
+    assert.equal(rows[3], '| 1 | 75.0 | 50.0 | 100.0 | 100.0 | 75.0 |');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.deepEqual(summary.seedLevels, [1, 2, 3]);
+    const r1 = summary.rounds[1];
+    assert.deepEqual(r1.eval.greedy.perLevel, { '1': { accuracy: 1, correct: 2, n: 2 }, '4': { accuracy: 0.5, correct: 1, n: 2 } });
+    assert.deepEqual(r1.eval.greedy.otherLevels, { accuracy: 0.5, levels: 1, n: 2 });
+    assert.deepEqual(r1.eval.greedy.seedLevels, { accuracy: 1, levels: 1, n: 2 });
+    assert.equal(r1.coverage.rate, 0.75);
+    assert.equal(summary.rounds[0].coverage, null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

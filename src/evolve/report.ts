@@ -17,6 +17,7 @@ import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalMod
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 import { atomicWrite } from '../util/files.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
+import { V2_SEED_RUNGS } from '../data/curriculum/ladder.js';
 
 /**
  * The ablation files the report renders, written by `rstar ablate` (src/evolve/ablation.ts, which
@@ -230,6 +231,59 @@ export function loadReport(run: string): EvolveReport {
   };
 }
 
+/**
+ * Levels of the held-out set whose training rungs carry seed solutions: rungs 1..V2_SEED_RUNGS of a
+ * curriculum-v2 test set; null when the set is not the v2 ladder (no seed/frontier split is known).
+ */
+export function seedLevels(testSet: string): Set<string> | null {
+  if (!/^curriculum:/.test(testSet) || !/version=v2\b/.test(testSet)) return null;
+  return new Set(Array.from({ length: V2_SEED_RUNGS }, (_, i) => String(i + 1)));
+}
+
+/** Mean of the per-level accuracies over the levels `keep` selects (each level weighs the same); null if none. */
+export function meanOverLevels(s: EvalSummary | undefined, keep: (level: string) => boolean): { accuracy: number; levels: number; n: number } | null {
+  const ls = (s?.perLevel ?? []).filter((l) => keep(l.level));
+  if (!ls.length) return null;
+  return { accuracy: ls.reduce((a, l) => a + l.accuracy, 0) / ls.length, levels: ls.length, n: ls.reduce((a, l) => a + l.n, 0) };
+}
+
+/** docs/results/evolve/summary.json: the per-round, per-level numbers behind the report. */
+export function summaryJson(rep: EvolveReport) {
+  const seeds = seedLevels(rep.state.testSet);
+  return {
+    format: 'rstar-ts/evolve-summary@1',
+    command: rep.state.command,
+    testSet: rep.state.testSet,
+    seedLevels: seeds ? [...seeds].map(Number) : null,
+    rounds: rep.rounds.map((r) => {
+      const st = rep.state.rounds.find((x) => x.round === r.round)!;
+      return {
+        round: r.round,
+        status: r.status,
+        policy: st.policy,
+        coverage: st.coverage ? { solved: st.coverage.solved, total: st.coverage.total, rate: st.coverage.solved / Math.max(1, st.coverage.total), perLevel: st.coverage.perLevel } : null,
+        probe: st.probe ? Object.fromEntries(st.probe.levels.map((l) => [String(l.level), { pass1: l.pass1, passK: l.passK, problems: l.problems }])) : null,
+        sftExamples: st.sftExamples ?? null,
+        ppmPairs: st.ppmPairs ?? null,
+        wallSeconds: st.wallSeconds,
+        eval: Object.fromEntries(
+          Object.entries(r.summaries).map(([mode, s]) => [
+            mode,
+            {
+              accuracy: s!.accuracy,
+              n: s!.n,
+              tokensPerProblem: s!.tokensPerProblem,
+              seedLevels: seeds ? meanOverLevels(s, (l) => seeds.has(l)) : null,
+              otherLevels: seeds ? meanOverLevels(s, (l) => !seeds.has(l)) : null,
+              perLevel: Object.fromEntries(s!.perLevel.map((l) => [l.level, { accuracy: l.accuracy, correct: l.correct, n: l.n }])),
+            },
+          ]),
+        ),
+      };
+    }),
+  };
+}
+
 // ── Markdown ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Plot ids and their file names (next to the Markdown). */
@@ -305,15 +359,30 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
   if (rep.notes.length) L.push('', '> Notes:', ...rep.notes.map((n) => `> - ${n}`));
 
   L.push('', "## Headline series (the paper's three)", '');
+  const seeds = seedLevels(s.testSet);
+  const split = (m: EvalSummary | undefined, seed: boolean) => (seeds ? pct(meanOverLevels(m, (l) => seeds.has(l) === seed)?.accuracy) : null);
   L.push(
     ...table(
-      ['round', 'policy alone (greedy) %', 'PPM-guided MCTS %', 'training-set coverage %'],
+      [
+        'round',
+        'policy alone (greedy) %',
+        ...(seeds ? ['greedy, rungs without seeds %', 'greedy, seed rungs %'] : []),
+        'PPM-guided MCTS %',
+        'training-set coverage %',
+      ],
       rep.rounds.map((r) => {
         const cov = roundState(r.round)?.coverage;
-        return [r.round, pct(r.summaries.greedy?.accuracy), pct(r.summaries.mcts?.accuracy), cov ? pct(cov.solved / cov.total) : DASH];
+        return [
+          r.round,
+          pct(r.summaries.greedy?.accuracy),
+          ...(seeds ? [split(r.summaries.greedy, false)!, split(r.summaries.greedy, true)!] : []),
+          pct(r.summaries.mcts?.accuracy),
+          cov ? pct(cov.solved / cov.total) : DASH,
+        ];
       }),
     ),
   );
+  if (seeds) L.push('', `Rungs without seeds: the mean of the per-rung greedy accuracies over rungs above ${seeds.size} (each rung weighs the same); seed rungs: rungs 1–${seeds.size}.`);
   L.push(...img('rounds', 'held-out accuracy per round'), ...img('levels', 'held-out accuracy per round and level'), ...img('coverage', 'training-set coverage per round'));
 
   L.push('', '## Held-out accuracy per round and level', '', 'Each cell: accuracy % (mean generated tokens per problem); — where a mode was not evaluated.');
@@ -505,5 +574,6 @@ export async function writeReport(run: string, outDir: string, opts: { generated
   }
   const markdown = join(outDir, 'README.md');
   atomicWrite(markdown, renderMarkdown(rep, { plots: Object.keys(svgs) as PlotId[], generated: opts.generated }));
+  atomicWrite(join(outDir, 'summary.json'), JSON.stringify(summaryJson(rep), null, 1) + '\n');
   return { markdown, plots, report: rep };
 }
