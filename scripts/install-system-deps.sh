@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: PyTorch (trainer), OpenBLAS (fast torch matmuls), sympy/numpy
-# (for model-written code), bubblewrap + seccomp (the sandbox). Installs only what is missing.
+# (for model-written code), bubblewrap + seccomp (the sandbox), chromium (the viewer's browser tests and
+# bench, driven by playwright-core; no browser download). Installs only what is missing.
 set -euo pipefail
-pkgs=(python3-torch libopenblas0-pthread python3-sympy python3-numpy bubblewrap python3-seccomp)
+pkgs=(python3-torch libopenblas0-pthread python3-sympy python3-numpy bubblewrap python3-seccomp chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

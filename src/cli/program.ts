@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerEvolve, registerAblate } from './commands/evolve.js';
 import { registerReport } from './commands/report.js';
+import { registerView } from './commands/view.js';
 
 /** The `rstar` command tree (parsed by ./main.ts; walked by the tests). */
 export function buildProgram(): Command {
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerEvolve(program);
   registerAblate(program);
   registerReport(program);
+  registerView(program);
   return program;
 }

@@ -3,7 +3,12 @@
  * batch), grades with the judge, writes one JSONL record per problem, and summarizes. Resumable: with
  * `resume`, problems already in the results file are skipped and count in the summary.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { solve } from '../search/solve.js';
+import type { TreeJSON } from '../search/tree.js';
+import { atomicWrite } from '../util/files.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from '../search/types.js';
 import type { Problem } from '../data/problems.js';
 import { datasetHash, goldOf, type EvalProblem } from './datasets.js';
@@ -41,6 +46,11 @@ export interface RunEvalOptions {
   onResume?: (info: { kept: number; droppedBytes: number; duplicates: number }) => void;
   /** Stop starting new problems once this signal aborts (in-flight ones finish and are written). */
   signal?: AbortSignal;
+  /**
+   * Save each problem's search tree (MCTS, beam) as JSON in this directory; a record's `tree` names
+   * its file relative to the results file's directory (`rstar view RESULTS` opens them).
+   */
+  treesDir?: string;
 }
 
 /** Settings every mode's results depend on. */
@@ -89,6 +99,20 @@ export function toResult(p: EvalProblem, res: SolveResult, deps: SearchDeps, mod
   }
   if (res.totals?.stopReason) r.stopReason = String(res.totals.stopReason);
   return r;
+}
+
+/**
+ * Writes a problem's tree as `tree-<id>.json` (characters outside [A-Za-z0-9._-] replaced, plus a hash
+ * of the id when any were, so ids never collide) and returns the path a record holds: relative to the
+ * results file's directory, or as written when there is no results file.
+ */
+export function saveTree(dir: string, id: string, tree: TreeJSON, outFile?: string): string {
+  mkdirSync(dir, { recursive: true });
+  const safe = id.replace(/[^A-Za-z0-9._-]/g, '_');
+  const name = `tree-${safe === id ? id : `${safe.slice(0, 80)}-${createHash('sha256').update(id).digest('hex').slice(0, 10)}`}.json`;
+  const file = join(dir, name);
+  atomicWrite(file, JSON.stringify(tree) + '\n');
+  return outFile ? relative(dirname(resolve(outFile)), resolve(file)) : file;
 }
 
 /** The budget the mode's own accuracy-vs-tokens row is labelled with: samples, rollouts or beam width. */
@@ -180,7 +204,9 @@ export async function runEval(
         const ts = performance.now();
         let r: ProblemResult;
         try {
-          r = toResult(p, await solve(p.question, deps, c), deps, cfg.mode);
+          const res = await solve(p.question, deps, opts.treesDir ? { ...c, keepTree: true } : c);
+          r = toResult(p, res, deps, cfg.mode);
+          if (opts.treesDir && res.tree) r.tree = saveTree(opts.treesDir, p.id, res.tree, opts.outFile);
         } catch (e) {
           // One problem the search cannot attempt (e.g. a prompt longer than the model's context) is
           // recorded as invalid with its error, not fatal to the run.

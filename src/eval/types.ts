@@ -29,6 +29,8 @@ export interface ProblemResult {
   error?: string;
   /** Why step-level search stopped (MCTS, beam). */
   stopReason?: string;
+  /** With `--save-trees`: the search tree's JSON file, relative to the results file's directory. */
+  tree?: string;
 }
 
 export interface GroupSummary {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type * as vl from 'vega-lite';
 import { SAMPLING_MODES, modeMetric } from '../eval/modes.js';
 import { readMeta, metaPath, type EvalMeta } from '../eval/results-file.js';
 import { summarize } from '../eval/summary.js';
@@ -502,8 +503,8 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
 
 // ── plots ─────────────────────────────────────────────────────────────────────────────────────────
 
-/** The plots' SVG documents by id (a plot without data is left out). */
-export async function renderPlots(rep: EvolveReport): Promise<Partial<Record<PlotId, string>>> {
+/** The plots' vega-lite specs by id (a plot without data is left out); `rstar view` shows them interactively. */
+export function plotSpecs(rep: EvolveReport): Partial<Record<PlotId, vl.TopLevelSpec>> {
   const n = rep.state.evalN;
   const order = EVAL_MODES.map((m) => modeLabel(m, n));
   const perRound: RoundPoint[] = [];
@@ -543,11 +544,18 @@ export async function renderPlots(rep: EvolveReport): Promise<Partial<Record<Plo
       : [],
   );
   const coverageOrder = ['all levels', ...[...new Set(coverage.map((p) => p.series))].filter((x) => x !== 'all levels').sort(byLevel)];
+  const out: Partial<Record<PlotId, vl.TopLevelSpec>> = {};
+  if (perRound.length) out.rounds = perRoundSpec({ title: 'Held-out accuracy per round', y: 'accuracy %', points: perRound, order });
+  if (perLevel.length) out.levels = perLevelSpec({ title: 'Held-out accuracy per round, by level', y: 'accuracy %', points: perLevel, order, levels: rep.levels });
+  if (tokens.length) out.tokens = tokensSpec({ title: 'Accuracy against generated tokens per problem', points: tokens, curves, order });
+  if (coverage.length) out.coverage = perRoundSpec({ title: 'Training-set coverage per round', y: 'problems with a verified solution %', points: coverage, order: coverageOrder });
+  return out;
+}
+
+/** The plots' SVG documents by id (a plot without data is left out). */
+export async function renderPlots(rep: EvolveReport): Promise<Partial<Record<PlotId, string>>> {
   const out: Partial<Record<PlotId, string>> = {};
-  if (perRound.length) out.rounds = await renderSvg(perRoundSpec({ title: 'Held-out accuracy per round', y: 'accuracy %', points: perRound, order }));
-  if (perLevel.length) out.levels = await renderSvg(perLevelSpec({ title: 'Held-out accuracy per round, by level', y: 'accuracy %', points: perLevel, order, levels: rep.levels }));
-  if (tokens.length) out.tokens = await renderSvg(tokensSpec({ title: 'Accuracy against generated tokens per problem', points: tokens, curves, order }));
-  if (coverage.length) out.coverage = await renderSvg(perRoundSpec({ title: 'Training-set coverage per round', y: 'problems with a verified solution %', points: coverage, order: coverageOrder }));
+  for (const [id, spec] of Object.entries(plotSpecs(rep)) as Array<[PlotId, vl.TopLevelSpec]>) out[id] = await renderSvg(spec);
   return out;
 }
 

@@ -181,7 +181,7 @@ export function finishTreeSearch(opts: {
     ms: totals.wallMs,
     totals,
     tree: cfg.keepTree
-      ? tree.toJSON({ mode, guide, question, gold: cfg.gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, totals })
+      ? tree.toJSON({ mode, guide, question, gold: cfg.gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, chosen: choice.trajectories[choice.chosen]?.node ?? null, totals })
       : undefined,
   };
 }

@@ -109,6 +109,8 @@ export interface TreeJSON {
   answer: string | null;
   /** Node ids of the valid terminals, best first, with their scores. */
   ranking: Array<{ node: number; score: number; answer: string }>;
+  /** Node id of the terminal whose trajectory was chosen as the solution (absent in trees written before it). */
+  chosen?: number | null;
   nodes: TreeNodeJSON[];
   totals: SearchTotals;
 }

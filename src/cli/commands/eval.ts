@@ -27,6 +27,7 @@ export function registerEval(program: Command): void {
     .option('--concurrency <n>', 'problems in flight', intOption('--concurrency', 1, 4096), 64)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--out <file>', 'write per-problem results as JSONL (and FILE.meta.json describing the run)')
+    .option('--save-trees <dir>', 'write each problem\'s search tree JSON (MCTS, beam) to this directory; records name their tree (rstar view RESULTS shows them)')
     .option('--resume', 'keep the results already in --out (same data, mode, seed and settings) and solve the rest')
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--quiet', 'no progress output')
@@ -69,6 +70,7 @@ export function registerEval(program: Command): void {
           rewardName: deps.reward && (REWARD_MODES.includes(mode) || mode === 'mcts') && !oracle ? deps.reward.name : null,
           oracle,
           signal: abort.signal,
+          treesDir: o.saveTrees,
           onResume: ({ kept, droppedBytes, duplicates }) => {
             if (!o.quiet) {
               const notes = [`resuming ${o.out}: ${kept} of ${problems.length} problems already done`];

@@ -10,6 +10,8 @@ import { hashSeed } from '../../util/rng.js';
 import { parseSolution } from '../../steps/protocol.js';
 import { UserError } from '../errors.js';
 import { intOption } from '../options.js';
+import { ViewSource } from '../../view/source.js';
+import { addViewServerOptions, showView } from './view.js';
 
 export function registerSolve(program: Command): void {
   const cmd = program
@@ -25,11 +27,18 @@ export function registerSolve(program: Command): void {
     .option('--save-trees <dir>', 'write the search tree JSON (MCTS, beam) to this directory')
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
+    .option('--view', 'then show the search tree in the browser (rstar view): serve it on --host/--port and print the URL')
+    .option('--static <file>', 'with --view: write the tree viewer as one self-contained HTML file instead of serving');
+  addViewServerOptions(cmd)
     .option('--json', 'print a JSON result')
     .action(async (words: string[], o) => {
       const question = readQuestion(words, o.questionFile);
       const mode = o.mode as SearchMode;
+      if (o.static !== undefined && !o.view) throw new UserError('--static needs --view');
+      if (o.view && mode !== 'mcts' && mode !== 'beam') throw new UserError(`--view shows a search tree: use --mode mcts or beam (--mode ${mode} builds none)`);
       const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+      let view: ((extra: Record<string, unknown>) => Promise<void>) | null = null;
+      let viewExtra: Record<string, unknown> = {};
       try {
         if (rt.engine) {
           const tokens = rt.engine.tokenizer.encode(question).length;
@@ -47,32 +56,42 @@ export function registerSolve(program: Command): void {
           if (!o.json) process.stderr.write(`tree saved: ${file}\n`);
         }
         const chosen = res.trajectories[res.chosen];
+        if (o.view) {
+          const tree = res.tree;
+          if (!tree) throw new UserError('the search kept no tree to view');
+          view = (extra) => showView(ViewSource.ofTree(tree, 'solve'), o, extra);
+        }
         if (o.json) {
           const { tree: _tree, ...rest } = res;
-          process.stdout.write(JSON.stringify({ question, ...rest, solution: chosen ?? null, ...(rt.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}) }) + '\n');
-          return;
+          const result = { question, ...rest, solution: chosen ?? null, ...(rt.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}) };
+          // With --view, one JSON line: the result and where the viewer is.
+          if (view) viewExtra = { result };
+          else process.stdout.write(JSON.stringify(result) + '\n');
+        } else {
+          const out: string[] = [];
+          if (chosen) {
+            const parsed = parseSolution(chosen.text);
+            parsed.steps.forEach((s, i) => {
+              out.push(`── step ${i + 1} ──`);
+              out.push(s.text.replace(/^<code>\n?/, ''));
+            });
+            out.push('── output ──');
+            out.push(chosen.output ?? `(${chosen.execStatus ?? 'not executed'}${chosen.execError ? ': ' + chosen.execError : ''})`);
+            if (parsed.answer) {
+              out.push('── answer ──');
+              out.push(parsed.answer);
+            }
+          } else out.push('(no complete solution found)');
+          if (res.votes.length > 1 || res.mode === 'self-consistency') out.push(`votes: ${res.votes.map((v) => `${v.answer}×${v.count}`).join(', ')}`);
+          if (res.totals) out.push(`search: ${res.totals.nodes} nodes, ${res.totals.rollouts} rollouts/steps, stop: ${res.totals.stopReason}`);
+          out.push(`answer: ${res.answer ?? '(none)'}   [${res.tokens} tokens, ${(res.ms / 1000).toFixed(2)} s]`);
+          process.stdout.write(out.join('\n') + '\n');
         }
-        const out: string[] = [];
-        if (chosen) {
-          const parsed = parseSolution(chosen.text);
-          parsed.steps.forEach((s, i) => {
-            out.push(`── step ${i + 1} ──`);
-            out.push(s.text.replace(/^<code>\n?/, ''));
-          });
-          out.push('── output ──');
-          out.push(chosen.output ?? `(${chosen.execStatus ?? 'not executed'}${chosen.execError ? ': ' + chosen.execError : ''})`);
-          if (parsed.answer) {
-            out.push('── answer ──');
-            out.push(parsed.answer);
-          }
-        } else out.push('(no complete solution found)');
-        if (res.votes.length > 1 || res.mode === 'self-consistency') out.push(`votes: ${res.votes.map((v) => `${v.answer}×${v.count}`).join(', ')}`);
-        if (res.totals) out.push(`search: ${res.totals.nodes} nodes, ${res.totals.rollouts} rollouts/steps, stop: ${res.totals.stopReason}`);
-        out.push(`answer: ${res.answer ?? '(none)'}   [${res.tokens} tokens, ${(res.ms / 1000).toFixed(2)} s]`);
-        process.stdout.write(out.join('\n') + '\n');
       } finally {
         await rt.close();
       }
+      // Models and sandbox are closed first: the viewer may stay up for long.
+      if (view) await view(viewExtra);
     });
 }
 
