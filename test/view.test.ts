@@ -143,6 +143,25 @@ test('an eval record whose tree lies outside the results directory (by path or b
   assert.equal(src.tree('v0.1'), null);
 });
 
+test('a directory of tree files (solve --save-trees) lists them; a broken one is a note, not a failure', () => {
+  const d = mkdtempSync(join(tmpdir(), 'rstar-view-trees-'));
+  fx.records.slice(0, 2).forEach((r, i) => writeFileSync(join(d, `tree-${i}.json`), JSON.stringify(r.tree)));
+  writeFileSync(join(d, 'tree-broken.json'), '{"format": "rstar-ts/tree@1"');
+  const src = ViewSource.open(d);
+  const doc = src.view('v0')!;
+  assert.equal(doc.kind, 'trees');
+  if (doc.kind !== 'trees') return;
+  assert.deepEqual(doc.rows.map((r) => [r.file, r.nodes]), fx.records.slice(0, 2).map((r, i) => [`tree-${i}.json`, r.tree.nodes.length]));
+  assert.equal(doc.notes.length, 1);
+  assert.match(doc.notes[0], /^tree-broken\.json: invalid JSON/);
+  assert.deepEqual(src.tree(doc.rows[1].tree), fx.records[1].tree);
+});
+
+test('the page script never builds HTML from strings (model text only ever becomes text nodes)', () => {
+  const client = readFileSync(join(REPO_ROOT, 'src', 'view', 'client', 'app.ts'), 'utf8');
+  assert.doesNotMatch(client, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|srcdoc/);
+});
+
 test('rstar view: bad input fails with the file and field, exit 2', () => {
   const d = mkdtempSync(join(tmpdir(), 'rstar-view-bad-'));
   const missing = rstar(['view', join(d, 'nope.json')]);

@@ -44,23 +44,23 @@ export const treeSchema = z.object({
   ranking: z.array(z.object({ node: int.min(0), score: z.number(), answer: z.string() })),
   chosen: int.min(0).nullable().optional(),
   nodes: z.array(nodeSchema).min(1),
-  // Optional: totals gained fields over time; the viewer shows what a tree has.
+  // Partial: totals gained fields over time; the viewer shows what a tree has.
   totals: z
     .object({
-    policyTokens: z.number(),
-    policyCalls: z.number(),
-    policySequences: z.number(),
-    rewardCalls: z.number(),
-    rewardTexts: z.number(),
-    sandboxCalls: z.number(),
-    rollouts: z.number(),
-    nodes: z.number(),
-    stopReason: z.string(),
-    wallMs: z.number(),
-    policyMs: z.number(),
-    rewardMs: z.number(),
-    sandboxMs: z.number(),
-    bookkeepingMs: z.number(),
+      policyTokens: z.number(),
+      policyCalls: z.number(),
+      policySequences: z.number(),
+      rewardCalls: z.number(),
+      rewardTexts: z.number(),
+      sandboxCalls: z.number(),
+      rollouts: z.number(),
+      nodes: z.number(),
+      stopReason: z.string(),
+      wallMs: z.number(),
+      policyMs: z.number(),
+      rewardMs: z.number(),
+      sandboxMs: z.number(),
+      bookkeepingMs: z.number(),
     })
     .partial(),
 });

@@ -358,6 +358,8 @@ function treesView(doc: TreesDoc): Node {
 
 const DX = 24;
 const DY = 70;
+/** Below this scale nodes and links are too small to see; a wider tree starts here and is panned. */
+const MIN_START_SCALE = 0.35;
 const radius = (n: TreeNodeJSON) => 4 + Math.min(10, 2 * Math.sqrt(n.visits));
 
 type Verdict = 'correct' | 'wrong' | 'answer' | 'error' | 'truncated' | null;
@@ -545,6 +547,14 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
   }
 
   const apply = () => viewport.setAttribute('transform', `translate(${zoom.x},${zoom.y}) scale(${zoom.k})`);
+  /** Whole tree in view; a tree too wide to read that way starts at a readable scale around the root instead. */
+  function start(): void {
+    fit();
+    if (zoom.k >= MIN_START_SCALE) return;
+    const k = MIN_START_SCALE;
+    zoom = { k, x: (svg.clientWidth || 800) / 2 - pos.get(0)!.x * k, y: 20 };
+    apply();
+  }
   function fit(): void {
     const w = svg.clientWidth || 800;
     const hgt = svg.clientHeight || 600;
@@ -734,7 +744,7 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
   showDetail();
   // Fit once the canvas has its size (it is attached by the caller right after this returns).
   requestAnimationFrame(() => {
-    fit();
+    start();
     if (selected !== 0) reveal(selected);
     requestAnimationFrame(() => {
       (window as unknown as { rstarRendered?: number }).rstarRendered = performance.now();
