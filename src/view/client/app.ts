@@ -607,7 +607,7 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
         ...row('tag', n.tag),
         ...row('visits', n.visits),
         ...row('Q', fixed(n.q)),
-        ...row('value', fixed(n.value)),
+        ...row('value (reward / PPM score)', fixed(n.value)),
         ...row('tokens', n.tokens),
         ...(n.expansionTokens !== undefined ? row('expansion tokens', n.expansionTokens) : []),
         ...row('execution', n.execStatus ?? '—'),
