@@ -151,8 +151,8 @@ for (let k = 1; k <= maxChunks; k++) {
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const s = score(probe(dir, join(work, `chunk-${k}.probe.json`)));
-  const entry = { chunk: k, bundle: dir, trainLoss: manifest.policy?.training?.metrics?.final_train_loss ?? null,
-    tokens: manifest.policy?.training?.metrics?.tokens_seen ?? null, ...s };
+  const entry = { chunk: k, bundle: dir, trainLoss: manifest.policy?.metrics?.final_train_loss ?? null,
+    tokens: manifest.policy?.metrics?.tokens_seen ?? null, ...s };
   history.push(entry);
   writeAtomic(log, history.map((h) => `${JSON.stringify(h)}\n`).join(''));
   console.error(`chunk ${k}: frontier pass@k ${s.frontier.toFixed(3)}, seed rungs ${s.seed.toFixed(3)}, passK ${JSON.stringify(s.passK)}`);
