@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: PyTorch (trainer), OpenBLAS (fast torch matmuls), sympy/numpy
 # (for model-written code), bubblewrap + seccomp (the sandbox), chromium (the viewer's browser tests and
-# bench, driven by playwright-core; no browser download). Installs only what is missing.
+# bench, driven by playwright-core; no browser download), redis-server (the queue's integration tests and
+# bench start a real Redis on a free loopback port). Installs only what is missing.
 set -euo pipefail
-pkgs=(python3-torch libopenblas0-pthread python3-sympy python3-numpy bubblewrap python3-seccomp chromium)
+pkgs=(python3-torch libopenblas0-pthread python3-sympy python3-numpy bubblewrap python3-seccomp chromium redis-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
