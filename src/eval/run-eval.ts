@@ -51,6 +51,52 @@ export interface RunEvalOptions {
    * its file relative to the results file's directory (`rstar view RESULTS` opens them).
    */
   treesDir?: string;
+  /**
+   * Where the results come from (default: searched here, `concurrency` at a time); `src/queue/` hands
+   * the problems to workers over Redis. The results file is written here either way.
+   */
+  source?: EvalSource;
+}
+
+/** A problem's outcome from a source: its record and, when asked for, its tree (saved by runEval). */
+export interface EvalOutcome {
+  result: ProblemResult;
+  tree?: TreeJSON;
+}
+
+/**
+ * Produces an outcome for each problem still to do, through `onOutcome`, in any order; stops starting
+ * new ones when `signal` aborts. A problem no worker could finish is reported as an error record.
+ */
+export type EvalSource = (todo: EvalProblem[], onOutcome: (o: EvalOutcome) => void, signal?: AbortSignal) => Promise<void>;
+
+/**
+ * Solves and grades one problem: the per-problem step of a local run and of a queue worker (the search
+ * is seeded by (seed, question), so both give the same result). A search that throws becomes an invalid
+ * record with its error; `keepTree` returns the search tree (MCTS, beam) beside the record.
+ */
+export async function evalProblem(p: EvalProblem, deps: SearchDeps, cfg: SearchConfig, opts: { oracle?: boolean; keepTree?: boolean } = {}): Promise<EvalOutcome> {
+  const c: SearchConfig = opts.oracle ? { ...cfg, gold: goldOf(p) } : cfg;
+  const ts = performance.now();
+  try {
+    const res = await solve(p.question, deps, opts.keepTree ? { ...c, keepTree: true } : c);
+    return { result: toResult(p, res, deps, cfg.mode), ...(opts.keepTree && res.tree ? { tree: res.tree } : {}) };
+  } catch (e) {
+    // One problem the search cannot attempt (e.g. a prompt longer than the model's context) is
+    // recorded as invalid with its error, not fatal to the run.
+    return { result: errorResult(p, (e as Error).message, performance.now() - ts) };
+  }
+}
+
+/** The local source: up to `concurrency` problems in flight in this process. */
+export function localEvalSource(deps: SearchDeps, cfg: SearchConfig, opts: { concurrency: number; oracle?: boolean; keepTree?: boolean }): EvalSource {
+  return async (todo, onOutcome, signal) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !signal?.aborted) onOutcome(await evalProblem(todo[next++], deps, cfg, opts));
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length || 1)) }, worker));
+  };
 }
 
 /** Settings every mode's results depend on. */
@@ -193,33 +239,25 @@ export async function runEval(
   saveMeta(true);
 
   const results: Array<ProblemResult | undefined> = problems.map((p) => done.get(p.id));
-  const todo = problems.map((_, i) => i).filter((i) => results[i] === undefined);
-  let next = 0;
+  const index = new Map(problems.map((p, i) => [p.id, i]));
+  const todo = problems.filter((_, i) => results[i] === undefined) as EvalProblem[];
   try {
-    const worker = async () => {
-      while (next < todo.length && !opts.signal?.aborted) {
-        const i = todo[next++];
-        const p = problems[i] as EvalProblem;
-        const c: SearchConfig = opts.oracle ? { ...cfg, gold: goldOf(p) } : cfg;
-        const ts = performance.now();
-        let r: ProblemResult;
-        try {
-          const res = await solve(p.question, deps, opts.treesDir ? { ...c, keepTree: true } : c);
-          r = toResult(p, res, deps, cfg.mode);
-          if (opts.treesDir && res.tree) r.tree = saveTree(opts.treesDir, p.id, res.tree, opts.outFile);
-        } catch (e) {
-          // One problem the search cannot attempt (e.g. a prompt longer than the model's context) is
-          // recorded as invalid with its error, not fatal to the run.
-          r = errorResult(p, (e as Error).message, performance.now() - ts);
-        }
+    const source = opts.source ?? localEvalSource(deps, cfg, { concurrency: opts.concurrency, oracle: opts.oracle, keepTree: !!opts.treesDir });
+    await source(
+      todo,
+      ({ result: r, tree }) => {
+        const i = index.get(r.id);
+        // A record is written once: a redelivered outcome, or one for another problem, is ignored.
+        if (i === undefined || results[i] !== undefined) return;
+        if (opts.treesDir && tree) r.tree = saveTree(opts.treesDir, r.id, tree, opts.outFile);
         results[i] = r;
         out?.write(r);
         session.problems++;
         saveMeta(false);
         opts.onResult?.(r);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length || 1)) }, worker));
+      },
+      opts.signal,
+    );
   } finally {
     out?.close();
     saveMeta(true);

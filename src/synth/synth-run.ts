@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Problem } from '../data/problems.js';
-import { runSearches } from '../search/scheduler.js';
+import { solve } from '../search/solve.js';
 import type { SearchConfig, SearchDeps } from '../search/types.js';
 import type { TreeJSON } from '../search/tree.js';
 import type { Judge } from '../grade/types.js';
@@ -96,8 +96,46 @@ export interface SynthProgress {
   perLevel: Record<string, { n: number; solved: number }>;
 }
 
+/** A problem a distributed run could not finish: every attempt failed (the worker threw or died). */
+export interface FailedProblem {
+  id: string;
+  error: string;
+  attempts: number;
+}
+
+/**
+ * Where a run's records come from: given the problems still to do, produce one record for each (in
+ * any order) through `onRecord`, and resolve when all are produced or reported failed. The default
+ * searches them here (`localSource`); `src/queue/` hands them to workers over Redis. Either way the
+ * run directory is written by `runSynth` alone, through the same code.
+ */
+export type SynthSource = (todo: Problem[], onRecord: (r: SynthRecord) => void) => Promise<{ failed?: FailedProblem[] } | void>;
+
+/**
+ * Searches one problem into its synthesis record (terminal-guided MCTS is given the gold answer; the
+ * tree is kept). The one per-problem step of a local run and of a queue worker: the tree depends only
+ * on (seed, question), so both grow the same trees.
+ */
+export async function synthProblem(p: Problem, deps: SearchDeps, search: SearchConfig): Promise<SynthRecord> {
+  const res = await solve(p.question, deps, { ...search, keepTree: true, gold: p.answer });
+  const tree = res.tree as TreeJSON;
+  const sr = solveRate(tree);
+  return synthRecord(p, res, deps.judge, { rate: sr.rate, correct: sr.correct, terminals: sr.terminals }, res.ms, tree);
+}
+
+/** The local source: up to `concurrency` trees in flight in this process (their model calls batch together). */
+export function localSource(deps: SearchDeps, search: SearchConfig, concurrency: number): SynthSource {
+  return async (todo, onRecord) => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < todo.length) onRecord(await synthProblem(todo[next++], deps, search));
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, todo.length)) }, worker));
+  };
+}
+
 /** The settings that must match for a run directory to be resumed (same problems, same trees). */
-const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature', 'from', 'only'];
+export const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature', 'from', 'only'];
 
 /**
  * Terminal-guided (or PPM-augmented) MCTS over every problem, many trees in flight, each finished
@@ -110,8 +148,8 @@ export async function runSynth(
   deps: SearchDeps,
   search: SearchConfig,
   run: SynthRunConfig,
-  opts: { out: string; concurrency: number; onProgress?: (p: SynthProgress) => void },
-): Promise<{ records: SynthRecord[]; progress: SynthProgress }> {
+  opts: { out: string; concurrency: number; onProgress?: (p: SynthProgress) => void; source?: SynthSource },
+): Promise<{ records: SynthRecord[]; progress: SynthProgress; failed: FailedProblem[] }> {
   if (run.from?.some((d) => resolve(d) === resolve(opts.out))) throw new Error(`${opts.out}: a run cannot be its own --from run (use a new --out)`);
   mkdirSync(opts.out, { recursive: true });
   const manifestPath = join(opts.out, 'manifest.json');
@@ -123,7 +161,7 @@ export async function runSynth(
       }
     }
   }
-  const writeManifest = (status: string, progress: SynthProgress) =>
+  const writeManifest = (status: string, progress: SynthProgress, failed: FailedProblem[] = []) =>
     atomicWriteJson(manifestPath, {
       format: 'rstar-ts/synth-run@1',
       status,
@@ -131,6 +169,8 @@ export async function runSynth(
       config: run,
       search,
       counts: { problems: progress.total, done: progress.done, solved: progress.solved, tokens: progress.tokens, perLevel: progress.perLevel },
+      // Only a distributed run can end with problems no worker finished (a local run throws instead).
+      ...(failed.length ? { failed } : {}),
     });
 
   const { store, records } = ShardStore.open<SynthRecord>(join(opts.out, 'trees'));
@@ -149,33 +189,27 @@ export async function runSynth(
   kept.forEach(count);
   writeManifest('running', progress);
   const todo = problems.filter((p) => !store.has(p.id));
+  const wanted = new Set(todo.map((p) => p.id));
+  let failed: FailedProblem[] = [];
   try {
-    await runSearches(
-      todo.map((p) => ({ question: p.question, gold: p.answer })),
-      deps,
-      { ...search, keepTree: true },
-      {
-        concurrency: opts.concurrency,
-        onResult: (i, res) => {
-          const p = todo[i];
-          const tree = res.tree as TreeJSON;
-          const sr = solveRate(tree);
-          const rec = synthRecord(p, res, deps.judge, { rate: sr.rate, correct: sr.correct, terminals: sr.terminals }, res.ms, tree);
-          store.append(rec);
-          kept.push(rec);
-          count(rec);
-          opts.onProgress?.(progress);
-        },
-      },
-    );
+    const source = opts.source ?? localSource(deps, search, opts.concurrency);
+    const out = await source(todo, (rec) => {
+      // A record is written once: a redelivered result, or one for another problem, is ignored.
+      if (!wanted.has(rec.id) || store.has(rec.id)) return;
+      store.append(rec);
+      kept.push(rec);
+      count(rec);
+      opts.onProgress?.(progress);
+    });
+    failed = (out && out.failed) || [];
     store.seal();
-    writeManifest('complete', progress);
+    writeManifest(failed.length ? 'incomplete' : 'complete', progress, failed);
   } finally {
     store.close();
   }
   const order = new Map(problems.map((p, i) => [p.id, i]));
   kept.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  return { records: kept, progress };
+  return { records: kept, progress, failed };
 }
 
 export function readRun(dir: string): SynthRecord[] {
