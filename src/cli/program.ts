@@ -12,6 +12,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerEvolve, registerAblate } from './commands/evolve.js';
 import { registerReport } from './commands/report.js';
 import { registerView } from './commands/view.js';
+import { registerWorker } from './commands/worker.js';
 
 /** The `rstar` command tree (parsed by ./main.ts; walked by the tests). */
 export function buildProgram(): Command {
@@ -37,5 +38,6 @@ export function buildProgram(): Command {
   registerAblate(program);
   registerReport(program);
   registerView(program);
+  registerWorker(program);
   return program;
 }

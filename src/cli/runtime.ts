@@ -122,7 +122,7 @@ export async function openHttpPolicy(o: RuntimeOptions & { policy: string }): Pr
   return policy;
 }
 
-function bundleHasPpm(dir: string): boolean {
+export function bundleHasPpm(dir: string): boolean {
   try {
     return !!readManifest(dir).ppm;
   } catch {

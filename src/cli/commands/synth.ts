@@ -2,14 +2,18 @@ import { Command, Option } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_BUNDLE } from '../paths.js';
-import { openRuntime, addModelOptions, modelOptions, isUrl } from '../runtime.js';
-import { DEFAULT_SEARCH_CONFIG } from '../../search/types.js';
+import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
+import { DEFAULT_SEARCH_CONFIG, type SearchDeps } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';
-import { runSynth, sha256File, selectProblems, rerunSeed, resolveRunDirs, ONLY_FILTERS, type OnlyFilter } from '../../synth/synth-run.js';
+import { runSynth, sha256File, selectProblems, rerunSeed, resolveRunDirs, ONLY_FILTERS, RESUME_KEYS, type OnlyFilter, type SynthRunConfig, type SynthSource, type SynthRecord } from '../../synth/synth-run.js';
+import { openQueueFlags, queueOptions, type QueueFlags } from '../queue-options.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
 import { readManifest } from '../../models/bundle.js';
+
+/** Search deps of a coordinator: never used (the workers search), present for runSynth's signature. */
+const NO_DEPS = {} as SearchDeps;
 
 export function registerSynth(program: Command): void {
   const cmd = program
@@ -31,6 +35,7 @@ export function registerSynth(program: Command): void {
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--json', 'print the final summary as JSON');
   addModelOptions(cmd, { policyFlag: false });
+  queueOptions(cmd);
   cmd.action(async (o) => {
       let problems;
       try {
@@ -61,11 +66,15 @@ export function registerSynth(program: Command): void {
           throw new UserError((e as Error).message);
         }
       };
+      // With --queue the models load on the workers: Redis is checked first, and nothing loads here.
+      const q: QueueFlags | null = o.queue ? await openQueueFlags(o) : null;
+      if (q && served && !o.policyModel) throw new UserError('--queue with a served --policy needs --policy-model (the workers must serve the same model)');
       // A served policy is identified by its model name (the server's weights cannot be hashed from here).
       const policySha = served ? null : manifestSha(o.policy, 'policy');
-      const rt = await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
-      const ppm = o.ppm ?? (rt.deps.reward && !o.reward && !served ? o.policy : undefined);
-      const guide = rt.deps.reward ? ('ppm' as const) : ('terminal' as const);
+      const rt: Runtime | null = q ? null : await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+      const hasReward = rt ? !!rt.deps.reward : !!o.ppm || !!o.reward || (!served && bundleHasPpm(o.policy));
+      const ppm = o.ppm ?? (hasReward && !o.reward && !served ? o.policy : undefined);
+      const guide = hasReward ? ('ppm' as const) : ('terminal' as const);
       const t0 = Date.now();
       try {
         const search = {
@@ -78,44 +87,72 @@ export function registerSynth(program: Command): void {
           temperature: o.temperature,
           seed: o.seed,
         };
+        const policyName = served ? `${o.policy} (${o.policyModel ?? rt!.backend.name.replace(/^http:/, '')})` : o.policy;
+        const runConfig: SynthRunConfig = {
+          data: o.data,
+          dataSha256: sha256File(o.data),
+          policy: policyName,
+          policySha256: policySha,
+          ...(guide === 'ppm' ? { reward: o.reward ? `${o.reward} (${o.rewardModel})` : ppm, rewardSha256: ppm ? manifestSha(ppm, 'ppm') : null } : {}),
+          seed: o.seed,
+          mode: guide === 'ppm' ? 'mcts-ppm' : 'mcts-terminal',
+          rollouts: o.rollouts,
+          candidates: o.candidates,
+          maxDepth: o.maxDepth,
+          temperature: o.temperature,
+          ...(from ? { from, only, selected: problems.length } : {}),
+        };
+        let fleet = '';
+        let source: SynthSource | undefined;
+        if (q) {
+          const { coordinate } = await import('../../queue/coordinator.js');
+          const { runIdOf } = await import('../../queue/ids.js');
+          const identity = { kind: 'synth', out: resolve(o.out), search, config: Object.fromEntries(RESUME_KEYS.map((k) => [k, runConfig[k]])) };
+          const runId = runIdOf(identity);
+          const settings = {
+            format: 'rstar-ts/queue-run@1' as const,
+            runId,
+            kind: 'synth' as const,
+            created: new Date().toISOString(),
+            search,
+            policy: { name: policyName, sha256: policySha, ...(served ? { served: o.policyModel as string } : {}) },
+            reward: guide === 'ppm' ? { name: String(runConfig.reward), sha256: runConfig.rewardSha256 ?? null } : null,
+          };
+          process.stderr.write(`synth: run ${runId} on ${q.url.display}; start workers with: rstar worker --queue ${q.url.display}\n`);
+          source = (todo, onRecord) =>
+            coordinate<SynthRecord>(
+              { queue: q.url, settings, attempts: q.attempts, retryFailed: q.retryFailed, log: (l) => process.stderr.write(l + '\n'), onFleet: (f) => (fleet = `${f.workers} (${f.active} active, ${f.waiting} waiting${f.delayed ? `, ${f.delayed} to retry` : ''})`) },
+              todo,
+              onRecord,
+            );
+        }
         const bar = startProgress('synth', problems.length);
-        let last = 0;
-        const { progress } = await runSynth(
-          problems,
-          rt.deps,
-          search,
-          {
-            data: o.data,
-            dataSha256: sha256File(o.data),
-            policy: served ? `${o.policy} (${o.policyModel ?? rt.backend.name.replace(/^http:/, '')})` : o.policy,
-            policySha256: policySha,
-            ...(guide === 'ppm' ? { reward: o.reward ? `${o.reward} (${o.rewardModel})` : ppm, rewardSha256: ppm ? manifestSha(ppm, 'ppm') : null } : {}),
-            seed: o.seed,
-            mode: guide === 'ppm' ? 'mcts-ppm' : 'mcts-terminal',
-            rollouts: o.rollouts,
-            candidates: o.candidates,
-            maxDepth: o.maxDepth,
-            temperature: o.temperature,
-            ...(from ? { from, only, selected: problems.length } : {}),
+        // Rates count this session's problems only (a resumed run starts with some done).
+        let startDone = -1;
+        let startTokens = 0;
+        const fresh = (done: number) => {
+          if (startDone < 0) startDone = done - 1;
+          return done - startDone;
+        };
+        const { progress, failed } = await runSynth(problems, rt?.deps ?? NO_DEPS, search, runConfig, {
+          out: o.out,
+          concurrency: o.concurrency,
+          source,
+          onProgress: (p) => {
+            const secs = (Date.now() - t0) / 1000;
+            const levels = Object.entries(p.perLevel).map(([l, v]) => `L${l} ${Math.round((100 * v.solved) / v.n)}%`).join(' ');
+            bar.tick({ 'p/s': (fresh(p.done) / secs).toFixed(2), 'tok/s': Math.round((p.tokens - startTokens) / secs), solved: `${p.solved}/${p.done}`, levels, ...(fleet ? { workers: fleet } : {}) });
           },
-          {
-            out: o.out,
-            concurrency: o.concurrency,
-            onProgress: (p) => {
-              const secs = (Date.now() - t0) / 1000;
-              const levels = Object.entries(p.perLevel).map(([l, v]) => `L${l} ${Math.round((100 * v.solved) / v.n)}%`).join(' ');
-              const fresh = p.tokens - last;
-              last = p.tokens;
-              void fresh;
-              bar.tick({ 'tok/s': Math.round(p.tokens / secs), solved: `${p.solved}/${p.done}`, levels });
-            },
-          },
-        );
+        });
         bar.stop();
-        const summary = { out: o.out, seed: o.seed, ...(from ? { only, from } : {}), problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000, ...(rt.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}) };
+        const summary = { out: o.out, seed: o.seed, ...(from ? { only, from } : {}), problems: progress.total, solved: progress.solved, coverage: progress.solved / Math.max(1, progress.total), tokens: progress.tokens, perLevel: progress.perLevel, wallSeconds: (Date.now() - t0) / 1000, ...(rt?.engine ? { kvCache: rt.engine.kvCacheSummary() } : {}), ...(failed.length ? { failed } : {}) };
         process.stdout.write((o.json ? JSON.stringify(summary) : `synth: ${summary.solved}/${summary.problems} problems solved by at least one rollout; trees in ${join(o.out, 'trees')}`) + '\n');
+        if (failed.length) {
+          for (const f of failed) process.stderr.write(`synth: problem ${f.id} failed after ${f.attempts} attempts: ${f.error}\n`);
+          throw new UserError(`synth: ${failed.length} problem(s) failed on every attempt (listed in ${join(o.out, 'manifest.json')}; rerun with --retry-failed to try them again)`, 1);
+        }
       } finally {
-        await rt.close();
+        await rt?.close();
       }
     });
 }

@@ -186,6 +186,11 @@ export class OnnxPolicy implements Policy {
     };
   }
 
+  /** The model's context in tokens (a prompt this long leaves no room to generate). */
+  get contextLength(): number {
+    return this.maxSeq;
+  }
+
   get tokenizer(): BpeTokenizer {
     return this.bundle.tokenizer;
   }
