@@ -2,6 +2,9 @@ import type { RewardModel } from '../models/types.js';
 import type { Executor } from '../sandbox/types.js';
 import { parseSolution, accumulatedCode } from '../steps/protocol.js';
 
+/** The heuristic reward's name, as results files record it. */
+export const HEURISTIC_REWARD_NAME = 'heuristic-exec (non-learned baseline)';
+
 /**
  * NON-LEARNED BASELINE reward model — not a PPM. Scores a (partial) trajectory only by whether its
  * accumulated code runs: −1 when the program fails, +1 for a complete solution whose program runs and
@@ -10,7 +13,7 @@ import { parseSolution, accumulatedCode } from '../steps/protocol.js';
  * before a trained PPM exists; it cannot tell a right answer from a wrong one.
  */
 export class HeuristicReward implements RewardModel {
-  readonly name = 'heuristic-exec (non-learned baseline)';
+  readonly name = HEURISTIC_REWARD_NAME;
 
   constructor(
     private readonly executor: Executor,

@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { DEFAULT_BUNDLE } from '../paths.js';
-import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
+import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/types.js';
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
 import { loadDataset, datasetHash, CURRICULUM_PREFIX } from '../../eval/datasets.js';
-import { runEval } from '../../eval/run-eval.js';
+import { runEval, configFingerprint, errorResult, type EvalSource, type EvalOutcome } from '../../eval/run-eval.js';
+import { openQueueFlags, queueOptions } from '../queue-options.js';
+import { readManifest } from '../../models/bundle.js';
+import { HEURISTIC_REWARD_NAME } from '../../search/heuristic-reward.js';
+import { resolve } from 'node:path';
 import { formatSummary } from '../../eval/summary.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
@@ -31,8 +35,9 @@ export function registerEval(program: Command): void {
     .option('--resume', 'keep the results already in --out (same data, mode, seed and settings) and solve the rest')
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--quiet', 'no progress output')
-    .option('--json', 'print the summary as JSON')
-    .action(async (o) => {
+    .option('--json', 'print the summary as JSON');
+  queueOptions(cmd);
+  cmd.action(async (o) => {
       if (o.resume && !o.out) throw new UserError('--resume needs --out FILE');
       const mode = o.mode as SearchMode;
       let dataset;
@@ -46,7 +51,12 @@ export function registerEval(program: Command): void {
       if (o.limit) problems = problems.slice(0, o.limit);
       if (problems.length === 0) throw new UserError(`${o.data}: no problems`);
       const oracle = mode === 'mcts' && o.guide === 'terminal';
-      const rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+      if (o.queue && !o.out) throw new UserError('--queue needs --out FILE (the run is identified by its results file)');
+      // With --queue the models load on the workers: Redis is checked first, and nothing loads here.
+      const q = o.queue ? await openQueueFlags(o) : null;
+      const served = isUrl(o.policy);
+      if (q && served && !o.policyModel) throw new UserError('--queue with a served --policy needs --policy-model (the workers must serve the same model)');
+      const rt: Runtime | null = q ? null : await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
       const abort = new AbortController();
       const onSigint = () => {
         if (abort.signal.aborted) process.exit(130);
@@ -56,18 +66,63 @@ export function registerEval(program: Command): void {
       process.on('SIGINT', onSigint);
       try {
         const cfg: SearchConfig = { ...searchConfigFrom(o), keepTree: false };
-        const deps = withReward(rt.deps, cfg, o.quiet);
+        const needsReward = REWARD_MODES.includes(mode) || (mode === 'mcts' && cfg.guide === 'ppm');
+        const ppmDir: string | undefined = o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined);
+        const manifestOf = (dir: string) => {
+          try {
+            return readManifest(dir);
+          } catch (e) {
+            throw new UserError((e as Error).message);
+          }
+        };
+        // The coordinator names the reward model as the workers' runtime will (it loads none itself).
+        const queuedRewardName = o.reward ? `http-${o.rewardKind ?? 'rstar'}:${o.rewardModel}` : ppmDir ? `onnx-ppm:${manifestOf(ppmDir).name}` : needsReward ? HEURISTIC_REWARD_NAME : null;
+        const deps = rt ? withReward(rt.deps, cfg, o.quiet) : null;
+        const usesReward = REWARD_MODES.includes(mode) || mode === 'mcts';
+        const rewardName = (deps ? deps.reward?.name ?? null : queuedRewardName) && usesReward && !oracle ? (deps ? deps.reward!.name : queuedRewardName) : null;
+        let source: EvalSource | undefined;
+        let fleet = '';
+        if (q) {
+          const { coordinate } = await import('../../queue/coordinator.js');
+          const { runIdOf } = await import('../../queue/ids.js');
+          const identity = { kind: 'eval', out: resolve(o.out), datasetHash: fullHash, mode, seed: cfg.seed, config: configFingerprint(cfg), reward: rewardName, oracle, keepTree: !!o.saveTrees };
+          const runId = runIdOf(identity);
+          const settings = {
+            format: 'rstar-ts/queue-run@1' as const,
+            runId,
+            kind: 'eval' as const,
+            created: new Date().toISOString(),
+            search: cfg,
+            policy: served ? { name: o.policy as string, sha256: null, served: o.policyModel as string } : { name: o.bundle as string, sha256: manifestOf(o.bundle).policy?.sha256 ?? null },
+            reward: usesReward && (o.reward || ppmDir) ? (o.reward ? { name: `${o.reward} (${o.rewardModel})`, sha256: null } : { name: ppmDir!, sha256: manifestOf(ppmDir!).ppm?.sha256 ?? null }) : null,
+            oracle,
+            keepTree: !!o.saveTrees,
+          };
+          if (!o.quiet) process.stderr.write(`eval: run ${runId} on ${q.url.display}; start workers with: rstar worker --queue ${q.url.display}\n`);
+          source = async (todo, onOutcome, signal) => {
+            const byId = new Map(todo.map((p) => [p.id, p]));
+            const { failed } = await coordinate<EvalOutcome>(
+              { queue: q.url, settings, attempts: q.attempts, retryFailed: q.retryFailed, log: (l) => process.stderr.write(l + '\n'), onFleet: (f) => (fleet = `${f.workers}`) },
+              todo,
+              onOutcome,
+              signal,
+            );
+            // A problem no worker could finish is recorded as a local run records a search that threw.
+            for (const f of failed) onOutcome({ result: errorResult(byId.get(f.id)!, `failed on every attempt (${f.attempts}): ${f.error}`, 0) });
+          };
+        }
         let correct = 0;
         let done = 0;
         let bar = startProgress(`eval ${o.mode}`, problems.length, o.quiet);
-        const { summary } = await runEval(problems, deps, cfg, {
+        const { summary } = await runEval(problems, deps ?? ({} as never), cfg, {
+          source,
           concurrency: o.concurrency,
           outFile: o.out,
           resume: o.resume,
           data: o.data,
           dataset: dataset.name,
           datasetHash: fullHash,
-          rewardName: deps.reward && (REWARD_MODES.includes(mode) || mode === 'mcts') && !oracle ? deps.reward.name : null,
+          rewardName,
           oracle,
           signal: abort.signal,
           treesDir: o.saveTrees,
@@ -84,12 +139,12 @@ export function registerEval(program: Command): void {
           onResult: (r) => {
             done++;
             correct += r.correct ? 1 : 0;
-            bar.tick({ acc: (correct / done).toFixed(3) });
+            bar.tick({ acc: (correct / done).toFixed(3), ...(fleet ? { workers: fleet } : {}) });
           },
         });
         bar.stop();
-        summary.meanPolicyBatch = rt.batching.meanBatchSize();
-        if (rt.engine) summary.kvCache = rt.engine.kvCacheSummary();
+        if (rt) summary.meanPolicyBatch = rt.batching.meanBatchSize();
+        if (rt?.engine) summary.kvCache = rt.engine.kvCacheSummary();
         if (abort.signal.aborted) process.stderr.write(`stopped early: ${summary.n} of ${problems.length} problems done\n`);
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else process.stdout.write(formatSummary(summary) + '\n');
@@ -102,7 +157,7 @@ export function registerEval(program: Command): void {
         throw e;
       } finally {
         process.off('SIGINT', onSigint);
-        await rt.close();
+        await rt?.close();
       }
     });
 }

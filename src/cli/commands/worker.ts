@@ -109,9 +109,15 @@ export function registerWorker(program: Command): void {
                   const n = runtime.engine!.tokenizer.encode(formatPrompt(p.question)).length;
                   if (n >= context) throw new Error(`problem ${p.id}: its prompt is ${n} tokens, no shorter than the policy's context (${context}): nothing can be generated`);
                 }
-                if (s.kind === 'synth') return synthProblem(p, runtime.deps, s.search);
                 let deps = depsByRun.get(s.runId);
-                if (!deps) depsByRun.set(s.runId, (deps = withReward(runtime.deps, s.search, true)));
+                if (!deps) {
+                  // The run's reward model, or none: a run made without one (the heuristic stands in
+                  // where the mode needs a reward) is not searched with this worker's PPM.
+                  const { reward: _r, ...noReward } = runtime.deps;
+                  deps = s.reward ? runtime.deps : s.kind === 'eval' ? withReward(noReward, s.search, true) : noReward;
+                  depsByRun.set(s.runId, deps);
+                }
+                if (s.kind === 'synth') return synthProblem(p, deps, s.search);
                 return evalProblem(p as EvalProblem, deps, s.search, { oracle: s.oracle, keepTree: s.keepTree });
               },
             };
