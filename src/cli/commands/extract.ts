@@ -51,6 +51,9 @@ export function registerExtract(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
+      // By problem id, not by which tree finished first: the file depends only on the run's trees
+      // (a resumed, a local and a distributed run with the same seed give the same file).
+      records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const examples = extractSft(records, o.perProblem);
       atomicWrite(o.out, examples.map((e) => JSON.stringify(e)).join('\n') + (examples.length ? '\n' : ''));
       const problems = new Set(examples.map((e) => e.problem_id)).size;
