@@ -66,6 +66,15 @@ export async function coordinate<R>(opts: CoordinateOptions, todo: Problem[], on
   const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
   const { settings } = opts;
   const redis = openRedis(opts.queue, opts.log);
+  // After Redis was away (a restart), enqueue what is pending again: idempotent for the jobs Redis
+  // kept, and it puts back any a Redis without a durable log lost.
+  let away = false;
+  let reconnected = false;
+  redis.on('close', () => (away = true));
+  redis.on('ready', () => {
+    if (away) reconnected = true;
+    away = false;
+  });
   const queue = new Queue(queueName(settings.runId), { connection: redisOptions(opts.queue), prefix: PREFIX });
   let lastErr = '';
   queue.on('error', (e: Error) => {
@@ -97,6 +106,10 @@ export async function coordinate<R>(opts: CoordinateOptions, todo: Problem[], on
     await enqueue([...pending]);
     let lastFleet = 0;
     while (pending.size > 0 && !signal?.aborted) {
+      if (reconnected) {
+        reconnected = false;
+        await enqueue([...pending]);
+      }
       let found = 0;
       for (const job of (await queue.getJobs(['completed'], 0, 199, true)) as Job[]) {
         found++;
