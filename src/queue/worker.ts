@@ -28,7 +28,7 @@ export interface WorkerOptions {
   lockMs: number;
   /** How often the registry of runs is read (ms). */
   pollMs?: number;
-  /** Exit after this long with no active run (ms); default: wait for runs forever. */
+  /** Exit once no run has been active for this long, after serving at least one (ms); default: wait for runs forever. */
   idleExitMs?: number;
   signal: AbortSignal;
   log: (line: string) => void;
@@ -104,8 +104,8 @@ export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSett
         opts.log(`worker: run ${id} is finished`);
       }
       if (serving.size > 0) idleSince = Date.now();
-      else if (opts.idleExitMs !== undefined && Date.now() - idleSince >= opts.idleExitMs) break;
-      await sleep(opts.pollMs ?? 1000, opts.signal);
+      else if (runs > 0 && opts.idleExitMs !== undefined && Date.now() - idleSince >= opts.idleExitMs) break;
+      await sleep(opts.pollMs ?? 500, opts.signal);
     }
   } finally {
     // Graceful: close() lets the jobs in flight finish and report before the connections go.

@@ -28,7 +28,7 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'problems (trees) in flight on this worker', intOption('--concurrency', 1, 4096), 64)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--lock-ms <n>', "how long a job stays locked to this worker without renewal: a dead worker's jobs are retried after it", intOption('--lock-ms', 1000), 30_000)
-    .option('--idle-exit <s>', 'exit after this many seconds with no active run (default: wait for runs)', floatOption('--idle-exit', 0))
+    .option('--idle-exit <s>', 'leave once no run has been active for this many seconds, after serving at least one (default: wait for runs)', floatOption('--idle-exit', 0))
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--quiet', 'no per-problem lines')
     .option('--json', 'print a summary as JSON when the worker leaves')
