@@ -48,6 +48,7 @@ export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSett
   const t0 = Date.now();
   const redis = openRedis(opts.queue, opts.log);
   const serving = new Map<string, Worker>();
+  const refused = new Set<string>();
   let solver: Solver | null = null;
   let runs = 0;
   let completed = 0;
@@ -58,8 +59,18 @@ export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSett
       const active = await activeRuns(redis, opts.log);
       for (const s of active) {
         if (serving.has(s.runId) || opts.signal.aborted) continue;
+        if (refused.has(s.runId)) continue;
         solver ??= await makeSolver(s);
-        solver.check(s);
+        try {
+          solver.check(s);
+        } catch (e) {
+          // Alone, a worker that can serve nothing says why and leaves; beside runs it serves, it
+          // says why once and keeps serving those.
+          if (serving.size === 0) throw e;
+          refused.add(s.runId);
+          opts.log((e as Error).message);
+          continue;
+        }
         const srv = solver;
         const attempts = s.attempts ?? DEFAULT_ATTEMPTS;
         const w = new Worker(
