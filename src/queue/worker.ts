@@ -12,7 +12,7 @@ import { PREFIX, queueName } from './ids.js';
 import { activeRuns, type RunSettings } from './settings.js';
 import { DEFAULT_ATTEMPTS, sleep } from './coordinator.js';
 
-/** What a worker solves problems with: built once, for the first run it sees. */
+/** What a worker solves problems with: built once, when it starts (models loaded before any run appears). */
 export interface Solver {
   /** Throws (with the reason) when this worker's models cannot serve the run. */
   check(s: RunSettings): void;
@@ -43,13 +43,14 @@ export interface WorkerSummary {
 }
 
 /** Serves runs until `signal` aborts (in-flight jobs finish first) or, with idleExitMs, no run is left. */
-export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSettings) => Promise<Solver>): Promise<WorkerSummary> {
+export async function runWorker(opts: WorkerOptions, makeSolver: () => Promise<Solver>): Promise<WorkerSummary> {
   await probeRedis(opts.queue);
+  const solver = await makeSolver();
+  opts.log(`worker: ready, waiting for runs on ${opts.queue.display}`);
   const t0 = Date.now();
   const redis = openRedis(opts.queue, opts.log);
   const serving = new Map<string, Worker>();
   const refused = new Set<string>();
-  let solver: Solver | null = null;
   let runs = 0;
   let completed = 0;
   let failed = 0;
@@ -60,7 +61,6 @@ export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSett
       for (const s of active) {
         if (serving.has(s.runId) || opts.signal.aborted) continue;
         if (refused.has(s.runId)) continue;
-        solver ??= await makeSolver(s);
         try {
           solver.check(s);
         } catch (e) {
@@ -116,7 +116,7 @@ export async function runWorker(opts: WorkerOptions, makeSolver: (first: RunSett
       }
       if (serving.size > 0) idleSince = Date.now();
       else if (runs > 0 && opts.idleExitMs !== undefined && Date.now() - idleSince >= opts.idleExitMs) break;
-      await sleep(opts.pollMs ?? 500, opts.signal);
+      await sleep(opts.pollMs ?? 250, opts.signal);
     }
   } finally {
     // Graceful: close() lets the jobs in flight finish and report before the connections go.

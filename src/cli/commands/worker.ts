@@ -77,9 +77,10 @@ export function registerWorker(program: Command): void {
               if (!o.quiet) log(`worker: ${e.ok ? 'done' : 'FAILED'} ${e.problemId} in ${(e.ms / 1000).toFixed(1)} s${e.ok ? ` (${e.tokens ?? 0} tokens)` : `: ${e.error}`}`);
             },
           },
-          async (first) => {
-            // The engine's default seed is the run's (searches seed their calls per problem anyway).
-            rt = await openRuntime({ bundle: o.bundle, threads: o.threads, seed: first.search.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+          async () => {
+            // Loaded before any run appears (a worker is ready when the coordinator starts). The
+            // engine's default seed does not matter: searches seed every call from (seed, question).
+            rt = await openRuntime({ bundle: o.bundle, threads: o.threads, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
             const runtime = rt;
             const policySha = served ? null : sha(o.bundle, 'policy');
             const ppmDir: string | undefined = o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined);
