@@ -148,7 +148,7 @@ export async function runSynth(
   deps: SearchDeps,
   search: SearchConfig,
   run: SynthRunConfig,
-  opts: { out: string; concurrency: number; onProgress?: (p: SynthProgress) => void; source?: SynthSource },
+  opts: { out: string; concurrency: number; onProgress?: (p: SynthProgress) => void; onStart?: (p: SynthProgress) => void; source?: SynthSource },
 ): Promise<{ records: SynthRecord[]; progress: SynthProgress; failed: FailedProblem[] }> {
   if (run.from?.some((d) => resolve(d) === resolve(opts.out))) throw new Error(`${opts.out}: a run cannot be its own --from run (use a new --out)`);
   mkdirSync(opts.out, { recursive: true });
@@ -187,6 +187,7 @@ export async function runSynth(
     l.solved += r.correctTerminals > 0 ? 1 : 0;
   };
   kept.forEach(count);
+  opts.onStart?.({ ...progress });
   writeManifest('running', progress);
   const todo = problems.filter((p) => !store.has(p.id));
   const wanted = new Set(todo.map((p) => p.id));

@@ -128,20 +128,20 @@ export function registerSynth(program: Command): void {
         }
         const bar = startProgress('synth', problems.length);
         // Rates count this session's problems only (a resumed run starts with some done).
-        let startDone = -1;
+        let startDone = 0;
         let startTokens = 0;
-        const fresh = (done: number) => {
-          if (startDone < 0) startDone = done - 1;
-          return done - startDone;
-        };
         const { progress, failed } = await runSynth(problems, rt?.deps ?? NO_DEPS, search, runConfig, {
           out: o.out,
           concurrency: o.concurrency,
           source,
+          onStart: (p) => {
+            startDone = p.done;
+            startTokens = p.tokens;
+          },
           onProgress: (p) => {
             const secs = (Date.now() - t0) / 1000;
             const levels = Object.entries(p.perLevel).map(([l, v]) => `L${l} ${Math.round((100 * v.solved) / v.n)}%`).join(' ');
-            bar.tick({ 'p/s': (fresh(p.done) / secs).toFixed(2), 'tok/s': Math.round((p.tokens - startTokens) / secs), solved: `${p.solved}/${p.done}`, levels, ...(fleet ? { workers: fleet } : {}) });
+            bar.tick({ 'p/s': ((p.done - startDone) / secs).toFixed(2), 'tok/s': Math.round((p.tokens - startTokens) / secs), solved: `${p.solved}/${p.done}`, levels, ...(fleet ? { workers: fleet } : {}) });
           },
         });
         bar.stop();
