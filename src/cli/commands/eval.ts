@@ -5,7 +5,7 @@ import { REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/t
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
 import { loadDataset, datasetHash, CURRICULUM_PREFIX } from '../../eval/datasets.js';
 import { runEval, configFingerprint, errorResult, type EvalSource, type EvalOutcome } from '../../eval/run-eval.js';
-import { openQueueFlags, queueOptions } from '../queue-options.js';
+import { openQueueFlags, openQueuedRun, queueOptions } from '../queue-options.js';
 import { readManifest } from '../../models/bundle.js';
 import { HEURISTIC_REWARD_NAME } from '../../search/heuristic-reward.js';
 import { resolve } from 'node:path';
@@ -83,30 +83,17 @@ export function registerEval(program: Command): void {
         let source: EvalSource | undefined;
         let fleet = '';
         if (q) {
-          const { coordinate } = await import('../../queue/coordinator.js');
-          const { runIdOf } = await import('../../queue/ids.js');
           const identity = { kind: 'eval', out: resolve(o.out), datasetHash: fullHash, mode, seed: cfg.seed, config: configFingerprint(cfg), reward: rewardName, oracle, keepTree: !!o.saveTrees };
-          const runId = runIdOf(identity);
-          const settings = {
-            format: 'rstar-ts/queue-run@1' as const,
-            runId,
-            kind: 'eval' as const,
-            created: new Date().toISOString(),
+          const run = await openQueuedRun<EvalOutcome>(q, 'eval', identity, {
             search: cfg,
             policy: served ? { name: o.policy as string, sha256: null, served: o.policyModel as string } : { name: o.bundle as string, sha256: manifestOf(o.bundle).policy?.sha256 ?? null },
             reward: usesReward && (o.reward || ppmDir) ? (o.reward ? { name: `${o.reward} (${o.rewardModel})`, sha256: null } : { name: ppmDir!, sha256: manifestOf(ppmDir!).ppm?.sha256 ?? null }) : null,
             oracle,
             keepTree: !!o.saveTrees,
-          };
-          if (!o.quiet) process.stderr.write(`eval: run ${runId} on ${q.url.display}; start workers with: rstar worker --queue ${q.url.display}\n`);
+          }, (line) => (fleet = line), o.quiet);
           source = async (todo, onOutcome, signal) => {
             const byId = new Map(todo.map((p) => [p.id, p]));
-            const { failed } = await coordinate<EvalOutcome>(
-              { queue: q.url, settings, attempts: q.attempts, retryFailed: q.retryFailed, log: (l) => process.stderr.write(l + '\n'), onFleet: (f) => (fleet = `${f.workers}`) },
-              todo,
-              onOutcome,
-              signal,
-            );
+            const { failed } = await run(todo, onOutcome, signal);
             // A problem no worker could finish is recorded as a local run records a search that threw.
             for (const f of failed) onOutcome({ result: errorResult(byId.get(f.id)!, `failed on every attempt (${f.attempts}): ${f.error}`, 0) });
           };

@@ -6,7 +6,7 @@ import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type R
 import { DEFAULT_SEARCH_CONFIG, type SearchDeps } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';
 import { runSynth, sha256File, selectProblems, rerunSeed, resolveRunDirs, ONLY_FILTERS, RESUME_KEYS, type OnlyFilter, type SynthRunConfig, type SynthSource, type SynthRecord } from '../../synth/synth-run.js';
-import { openQueueFlags, queueOptions, type QueueFlags } from '../queue-options.js';
+import { openQueueFlags, openQueuedRun, queueOptions, type QueueFlags } from '../queue-options.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
@@ -105,26 +105,12 @@ export function registerSynth(program: Command): void {
         let fleet = '';
         let source: SynthSource | undefined;
         if (q) {
-          const { coordinate } = await import('../../queue/coordinator.js');
-          const { runIdOf } = await import('../../queue/ids.js');
           const identity = { kind: 'synth', out: resolve(o.out), search, config: Object.fromEntries(RESUME_KEYS.map((k) => [k, runConfig[k]])) };
-          const runId = runIdOf(identity);
-          const settings = {
-            format: 'rstar-ts/queue-run@1' as const,
-            runId,
-            kind: 'synth' as const,
-            created: new Date().toISOString(),
+          source = await openQueuedRun<SynthRecord>(q, 'synth', identity, {
             search,
             policy: { name: policyName, sha256: policySha, ...(served ? { served: o.policyModel as string } : {}) },
             reward: guide === 'ppm' ? { name: String(runConfig.reward), sha256: runConfig.rewardSha256 ?? null } : null,
-          };
-          process.stderr.write(`synth: run ${runId} on ${q.url.display}; start workers with: rstar worker --queue ${q.url.display}\n`);
-          source = (todo, onRecord) =>
-            coordinate<SynthRecord>(
-              { queue: q.url, settings, attempts: q.attempts, retryFailed: q.retryFailed, log: (l) => process.stderr.write(l + '\n'), onFleet: (f) => (fleet = `${f.workers} (${f.active} active, ${f.waiting} waiting${f.delayed ? `, ${f.delayed} to retry` : ''})`) },
-              todo,
-              onRecord,
-            );
+          }, (line) => (fleet = line));
         }
         const bar = startProgress('synth', problems.length);
         // Rates count this session's problems only (a resumed run starts with some done).
