@@ -15,7 +15,7 @@ const BOOTSTRAP = join(REPO_ROOT, 'models', 'round0');
 /**
  * A miniature of configs/evolve-v2.yaml on v2 rungs 1-3 with the (v1-trained) round-0 bundle: probe →
  * frontier pool → sampling → MCTS on what sampling missed → SFT with replay, continuing the previous
- * policy → PPM; killed mid-round and resumed.
+ * policy → PPM; MCTS capped at 2 of sampling's misses; killed mid-round and resumed.
  */
 function miniConfig(dir: string): string {
   const path = join(dir, 'evolve.yaml');
@@ -33,7 +33,7 @@ function miniConfig(dir: string): string {
       'pool: { size: 4, above: 0.25 }',
       'sampling: { samples: 3, temperature: 1.0 }',
       'replay: 0.5',
-      'synth: { candidates: 2, maxDepth: 5, temperature: 1.0, concurrency: 16 }',
+      'synth: { candidates: 2, maxDepth: 5, temperature: 1.0, concurrency: 16, maxProblems: 2 }',
       'policy: { epochs: 1, lr: 0.0002, batchSize: 8, perProblem: 2, init: previous, stepsPerExample: 0.5, minSteps: 2 }',
       'ppm: { epochs: 1, lr: 0.0005, batchSize: 8, minMargin: 0.5, minEditDistance: 5, pairsFrom: all }',
       'eval: { n: 2, modes: [greedy], candidates: 2, maxDepth: 5, concurrency: 8 }',
@@ -99,7 +99,7 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
     const solvedBySampling = new Set(sampled.filter((x) => x.correctTerminals > 0).map((x) => x.id));
     assert.equal(r1.sampling!.solved, solvedBySampling.size);
     const mcts1 = readRun(join(out, 'round-1', 'synth'));
-    assert.equal(mcts1.length, 4 - solvedBySampling.size);
+    assert.equal(mcts1.length, Math.min(2, 4 - solvedBySampling.size), 'MCTS searches at most synth.maxProblems of the misses');
     assert.ok(mcts1.every((x) => !solvedBySampling.has(x.id)));
     for (const rec of sampled) assert.equal(rec.tree.mode, 'sampling');
 

@@ -147,7 +147,7 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
         'synth: { candidates: 3, maxDepth: 6, temperature: 1.0, concurrency: 16 }',
         'policy: { epochs: 1, lr: 0.0002, batchSize: 8, perProblem: 2 }',
         'ppm: { epochs: 1, lr: 0.0005, batchSize: 8, minMargin: 0.5, minEditDistance: 5 }',
-        'eval: { n: 2, modes: [greedy], candidates: 2, maxDepth: 6, concurrency: 8 }',
+        'eval: { n: 2, modes: [greedy], finalModes: [sc], candidates: 2, maxDepth: 6, concurrency: 8 }',
         '',
       ].join('\n'),
     );
@@ -157,6 +157,9 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
     const state = JSON.parse(r.stdout) as EvolveState;
     assert.deepEqual(state.rounds.map((x) => x.status), ['complete', 'complete']);
     assert.equal(state.rounds[0].policy, served.url);
+    // finalModes: self-consistency on the final round only.
+    assert.equal(state.rounds[0].eval.sc, undefined);
+    assert.ok(state.rounds[1].eval.sc && existsSync(join(out, state.rounds[1].eval.sc)));
     const synth = JSON.parse(readFileSync(join(out, 'round-1', 'synth', 'manifest.json'), 'utf8'));
     assert.equal(synth.config.policy, served.url);
     assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, 'models/round0', 'recorded repo-relative');

@@ -39,6 +39,8 @@ export const evolveConfigSchema = z
         maxDepth: z.number().int().min(1).max(64).default(8),
         temperature: z.number().min(0).max(5).default(1),
         concurrency: z.number().int().min(1).max(4096).default(64),
+        /** In a scaled round, MCTS searches at most this many of the problems sampling missed (a seeded draw); default: all. */
+        maxProblems: z.number().int().min(1).optional(),
       })
       .strict()
       .default({ candidates: 4, maxDepth: 8, temperature: 1, concurrency: 64 }),
@@ -126,6 +128,8 @@ export const evolveConfigSchema = z
         /** N of self-consistency@N, best-of-N, and MCTS rollouts. */
         n: z.number().int().min(1).max(256).default(8),
         modes: z.array(z.enum(EVAL_MODES)).default([...EVAL_MODES]),
+        /** Modes evaluated on the final round only, after `modes` (the costly searches, once). */
+        finalModes: z.array(z.enum(EVAL_MODES)).default([]),
         candidates: z.number().int().min(1).max(64).default(4),
         maxDepth: z.number().int().min(1).max(64).default(8),
         temperature: z.number().min(0).max(5).default(0.8),
@@ -133,7 +137,7 @@ export const evolveConfigSchema = z
         seed: z.number().int().default(0),
       })
       .strict()
-      .default({ n: 8, modes: [...EVAL_MODES], candidates: 4, maxDepth: 8, temperature: 0.8, concurrency: 64, seed: 0 }),
+      .default({ n: 8, modes: [...EVAL_MODES], finalModes: [], candidates: 4, maxDepth: 8, temperature: 0.8, concurrency: 64, seed: 0 }),
     /** ONNX Runtime threads (default: all cores). */
     threads: z.number().int().min(1).max(256).optional(),
   })

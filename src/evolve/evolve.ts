@@ -12,7 +12,7 @@ import { trainRewardBundle } from '../train/ppm-bundle.js';
 import type { TrainerEvent } from '../train/trainer-process.js';
 import { hashSeed } from '../util/rng.js';
 import { evolveConfigSchema, policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
-import { roundPool } from './frontier.js';
+import { roundPool, seededOrder } from './frontier.js';
 import { roundSftSet, runSampling, type RoundRun } from './round-data.js';
 import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
 import { atomicWrite } from '../util/files.js';
@@ -213,7 +213,9 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
           const rollouts = k === 0 ? spec.rollouts : spec.unsolvedRollouts[k - 1];
           // Passes after the first search only what no run has solved yet, each with a new seed.
           const solvedNow = k === 0 ? sampledSolved : new Set([...solvedBefore, ...sampledSolved, ...solvedIds(dirs.slice(0, k).flatMap((d) => readRun(d)))]);
-          const problems = pick.problems.filter((p) => !solvedNow.has(p.id));
+          const missed = pick.problems.filter((p) => !solvedNow.has(p.id));
+          const cap = scaled ? cfg.synth.maxProblems : undefined;
+          const problems = cap !== undefined && missed.length > cap ? seededOrder(missed, `evolve-${cfg.seed}-round-${r}-pass-${k}-mcts`).slice(0, cap) : missed;
           const seed = hashSeed(cfg.seed, `evolve-round-${r}-pass-${k}`) % 1_000_000_007;
           h.log(`round ${r} synth pass ${k + 1}/${dirs.length}: ${spec.guide}-guided MCTS, ${rollouts} rollouts, ${problems.length} problems → ${relative(o.out, dirs[k])}`);
           const bar = h.progress(`round ${r} synth`, problems.length);
@@ -377,7 +379,8 @@ async function evaluateRound(
   h: EvolveHooks,
 ): Promise<void> {
   const e = cfg.eval;
-  const modes = e.modes.filter((m: EvalModeName) => round.ppm !== null || m === 'greedy' || m === 'sc');
+  const wanted = round.round === cfg.rounds.length ? [...new Set([...e.modes, ...e.finalModes])] : e.modes;
+  const modes = wanted.filter((m: EvalModeName) => round.ppm !== null || m === 'greedy' || m === 'sc');
   if (modes.length === 0) return;
   const bundle = round.ppm ?? round.policy;
   let rt: Runtime | null = null;
