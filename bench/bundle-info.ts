@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import { PACKAGE_ROOT } from '../src/cli/paths.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
 import type { Bundle } from '../src/models/bundle.js';
 
 /**

@@ -13,7 +13,7 @@ import { createJudge } from '../src/grade/index.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import { runSearches } from '../src/search/scheduler.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../src/search/types.js';
-import { DEFAULT_BUNDLE } from '../src/cli/paths.js';
+import { DEFAULT_BUNDLE } from '../src/paths.js';
 import { bundleInfo } from './bundle-info.js';
 
 const { values } = parseArgs({

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import { loadBundle } from '../src/models/bundle.js';
 import { readRun, type SynthRecord } from '../src/synth/synth-run.js';
-import { DEFAULT_BUNDLE, PACKAGE_ROOT } from '../src/cli/paths.js';
+import { DEFAULT_BUNDLE, PACKAGE_ROOT } from '../src/paths.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { bundleInfo } from './bundle-info.js';
 

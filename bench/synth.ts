@@ -16,7 +16,7 @@ import { createJudge } from '../src/grade/index.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps } from '../src/search/types.js';
 import { runSynth } from '../src/synth/synth-run.js';
-import { DEFAULT_BUNDLE } from '../src/cli/paths.js';
+import { DEFAULT_BUNDLE } from '../src/paths.js';
 import { bundleInfo } from './bundle-info.js';
 
 function arg(name: string, def: number): number {

@@ -1,58 +1,21 @@
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { loadBundle, readManifest } from '../models/bundle.js';
-import { OnnxReward } from '../models/onnx/reward.js';
-import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../models/onnx/engine.js';
-import type { Policy, RewardModel } from '../models/types.js';
-import { OpenAIPolicy, servedModel } from '../models/http/openai-policy.js';
-import { HttpRewardModel } from '../models/http/reward.js';
-import { PROMPT_TEMPLATE_NAMES, promptTemplate } from '../models/http/templates.js';
-import { BatchingPolicy } from '../search/batching-policy.js';
-import { BatchingReward } from '../search/batching-reward.js';
-import { createSandbox } from '../sandbox/index.js';
-import { createJudge } from '../grade/index.js';
-import type { SearchDeps } from '../search/types.js';
+import { DEFAULT_KV_CACHE_MB } from '../models/onnx/engine.js';
+import { PROMPT_TEMPLATE_NAMES } from '../models/http/templates.js';
+import { openRuntime as open, RuntimeOptionsError, isUrl, type Runtime, type RuntimeOptions } from '../runtime.js';
 import { UserError } from './errors.js';
 import { intOption, floatOption } from './options.js';
 
-export interface RuntimeOptions {
-  /** Model bundle directory, or an http(s) URL of an OpenAI-compatible server (then `policyModel` is needed). */
-  bundle: string;
-  /** Served policy: http(s) URL(s) of OpenAI-compatible servers, comma-separated replicas; overrides `bundle`'s policy. */
-  policy?: string;
-  policyModel?: string;
-  /** Name of the environment variable holding the API key (default OPENAI_API_KEY when set). */
-  apiKeyEnv?: string;
-  policyTemplate?: string;
-  policyConcurrency?: number;
-  policyTimeoutMs?: number;
-  /** Served reward model: http(s) URL(s). */
-  reward?: string;
-  rewardModel?: string;
-  rewardKind?: 'rstar' | 'vllm-prm';
-  /** Embedded PPM: a bundle directory with ppm.onnx (default: the policy bundle's own PPM, if it has one). */
-  ppm?: string;
-  threads?: number;
-  maxBatch?: number;
-  /** Memory cap of the embedded engine's prefix cache (MiB). */
-  kvCacheMb?: number;
-  seed?: number;
-  workers?: number;
-  unsafeNoSandbox?: boolean;
-}
+// The composition root is src/runtime.ts; this file holds its command-line side.
+export { isUrl, bundleHasPpm, type Runtime, type RuntimeOptions } from '../runtime.js';
 
-export interface Runtime {
-  deps: SearchDeps;
-  /** The embedded engine (null when the policy is served over HTTP). */
-  engine: OnnxPolicy | null;
-  /** The policy backend under the batching layer (OnnxPolicy or OpenAIPolicy). */
-  backend: Policy;
-  batching: BatchingPolicy;
-  close(): Promise<void>;
+/** openRuntime for a command: options it cannot honour become a UserError (message shown as is, exit code 2). */
+export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
+  try {
+    return await open(o);
+  } catch (e) {
+    throw e instanceof RuntimeOptionsError ? new UserError(e.message) : e;
+  }
 }
-
-export const isUrl = (s: string | undefined): s is string => !!s && /^https?:\/\//i.test(s.trim());
-const urls = (s: string) => s.split(',').map((u) => u.trim()).filter(Boolean);
 
 /**
  * Adds the served-model options to a search command: `--policy <url>` (unless the command already
@@ -90,90 +53,5 @@ export function modelOptions(o: Record<string, unknown>): Partial<RuntimeOptions
     rewardKind: o.rewardKind as 'rstar' | 'vllm-prm' | undefined,
     ppm: o.ppm as string | undefined,
     kvCacheMb: o.kvCacheMb as number | undefined,
-  };
-}
-
-function apiKey(o: RuntimeOptions): string | undefined {
-  const v = o.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const k = process.env[v];
-  if (o.apiKeyEnv && o.apiKeyEnv !== 'OPENAI_API_KEY' && !k) throw new UserError(`--api-key-env ${v}: the environment variable ${v} is not set`);
-  return k || undefined;
-}
-
-/** Builds the served policy and checks it answers for the model (clear error when unreachable or misnamed). */
-export async function openHttpPolicy(o: RuntimeOptions & { policy: string }): Promise<OpenAIPolicy> {
-  let policy: OpenAIPolicy;
-  try {
-    // Without --policy-model, the server's model when it serves exactly one.
-    const model = o.policyModel ?? (await servedModel({ baseUrls: urls(o.policy), apiKey: apiKey(o), timeoutMs: o.policyTimeoutMs }));
-    policy = new OpenAIPolicy({
-      baseUrls: urls(o.policy),
-      model,
-      apiKey: apiKey(o),
-      concurrency: o.policyConcurrency,
-      timeoutMs: o.policyTimeoutMs,
-      template: o.policyTemplate ? promptTemplate(o.policyTemplate) : undefined,
-    });
-    await policy.check();
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message);
-  }
-  return policy;
-}
-
-export function bundleHasPpm(dir: string): boolean {
-  try {
-    return !!readManifest(dir).ppm;
-  } catch {
-    return false;
-  }
-}
-
-/** Loads the policy (embedded bundle or served), the sandbox pool and the grader for a search command. */
-export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
-  const served = o.policy ?? (isUrl(o.bundle) ? o.bundle : undefined);
-  let engine: OnnxPolicy | null = null;
-  let backend: Policy;
-  if (served) {
-    backend = await openHttpPolicy({ ...o, policy: served });
-  } else {
-    if (!existsSync(o.bundle)) throw new UserError(`model bundle not found: ${o.bundle}`);
-    try {
-      engine = await OnnxPolicy.load(loadBundle(o.bundle), { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb });
-    } catch (e) {
-      throw new UserError((e as Error).message);
-    }
-    backend = engine;
-  }
-  let reward: RewardModel | undefined;
-  if (o.reward && o.ppm) throw new UserError('give --reward URL or --ppm BUNDLE, not both');
-  const ppmDir = o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined);
-  if (ppmDir) {
-    if (!existsSync(ppmDir)) throw new UserError(`--ppm: model bundle not found: ${ppmDir}`);
-    try {
-      reward = new BatchingReward(await OnnxReward.load(loadBundle(ppmDir), { threads: o.threads }));
-    } catch (e) {
-      throw new UserError((e as Error).message);
-    }
-  }
-  if (o.reward) {
-    if (!isUrl(o.reward)) throw new UserError(`--reward must be an http(s) URL, got "${o.reward}"`);
-    if (!o.rewardModel) throw new UserError('--reward-model is required with --reward');
-    reward = new BatchingReward(new HttpRewardModel({ baseUrls: urls(o.reward), model: o.rewardModel, kind: o.rewardKind, apiKey: apiKey(o), timeoutMs: o.policyTimeoutMs }));
-  }
-  const batching = new BatchingPolicy(backend);
-  const executor = await createSandbox({ workers: o.workers, unsafeNoSandbox: o.unsafeNoSandbox });
-  const judge = createJudge();
-  return {
-    deps: { policy: batching, executor, judge, ...(reward ? { reward } : {}) },
-    engine,
-    backend,
-    batching,
-    async close() {
-      await executor.close();
-      await backend.close();
-      await reward?.close();
-    },
   };
 }

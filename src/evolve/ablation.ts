@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRuntime } from '../cli/runtime.js';
+import { openRuntime } from '../runtime.js';
 import { loadDataset, type EvalProblem } from '../eval/datasets.js';
 import { runEval } from '../eval/run-eval.js';
 import type { EvalSummary } from '../eval/types.js';

@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { EVAL_MODES } from './layout.js';
 import { parseLevels } from './probe.js';
+import { isUrl } from '../util/url.js';
 
 /**
  * `evolve.yaml`: the self-evolution recipe. Defaults follow the paper's four rounds (terminal-guided
@@ -169,8 +170,8 @@ export function loadEvolveConfig(path: string): EvolveConfig {
     throw new Error(`${path}: field "${i.path.join('.') || '(root)'}": ${i.message}`);
   }
   const cfg = parsed.data;
-  if (/^https?:\/\//i.test(cfg.bootstrap) && !cfg.bootstrapModel) throw new Error(`${path}: field "bootstrapModel": required when bootstrap is a URL`);
-  if (/^https?:\/\//i.test(cfg.bootstrap) && !cfg.base) throw new Error(`${path}: field "base": required when bootstrap is a URL (the bundle each round fine-tunes)`);
+  if (isUrl(cfg.bootstrap) && !cfg.bootstrapModel) throw new Error(`${path}: field "bootstrapModel": required when bootstrap is a URL`);
+  if (isUrl(cfg.bootstrap) && !cfg.base) throw new Error(`${path}: field "base": required when bootstrap is a URL (the bundle each round fine-tunes)`);
   if (cfg.rounds[0].guide === 'ppm') throw new Error(`${path}: field "rounds.0.guide": the first round has no PPM yet; use terminal`);
   return cfg;
 }

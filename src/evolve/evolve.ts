@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { openRuntime, type Runtime } from '../cli/runtime.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { isUrl } from '../util/url.js';
 import { loadDataset, datasetHash, type EvalProblem } from '../eval/datasets.js';
 import { runEval } from '../eval/run-eval.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
@@ -37,7 +38,6 @@ export interface EvolveOptions {
   clock?: Omit<StageClockOptions, 'save'>;
 }
 
-const isUrl = (s: string) => /^https?:\/\//i.test(s);
 const policySha = (dir: string) => (isUrl(dir) ? null : (readManifest(dir).policy?.sha256 ?? null));
 
 /** Synthesis passes of a round: the main pass, then one per `unsolvedRollouts` entry. */

@@ -10,7 +10,7 @@ import { runTrainer, type TrainerEvent } from './trainer-process.js';
 import { Rng } from '../util/rng.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 import { portablePath } from '../util/machine-paths.js';
-import { PACKAGE_ROOT } from '../cli/paths.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 export interface TrainPolicyOptions {
   data: string;

@@ -8,7 +8,7 @@ import { readRewardExamples, type RewardExample } from '../ppm/reward-data.js';
 import { runExport, runRewardTrain, type RewardMetrics, type RewardObjective, type TrainerEvent } from './trainer-process.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 import { portablePath } from '../util/machine-paths.js';
-import { PACKAGE_ROOT } from '../cli/paths.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 /** Bad input data (a file, line and field are in the message), as opposed to a failed training run. */
 export class RewardDataError extends Error {}

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { REWARD_MODES, type SearchConfig, type SearchMode } from '../../search/types.js';
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';

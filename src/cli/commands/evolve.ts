@@ -5,6 +5,7 @@ import { ablateRewardModels, ablateSftData } from '../../evolve/ablation.js';
 import { floatOption } from '../options.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
+import { RuntimeOptionsError } from '../../runtime.js';
 import { intOption } from '../options.js';
 
 export function registerEvolve(program: Command): void {
@@ -58,6 +59,7 @@ export function registerEvolve(program: Command): void {
         }
         if (abort.signal.aborted) process.exitCode = 130;
       } catch (e) {
+        if (e instanceof RuntimeOptionsError) throw new UserError(e.message);
         const msg = (e as Error).message;
         if (/cannot resume|no checkpoint\.pt|not found|no verified trajectories|no preference pairs|model bundle/.test(msg)) throw new UserError(msg);
         throw e;
@@ -80,6 +82,7 @@ const userErrors = async <T>(f: () => Promise<T>): Promise<T> => {
   try {
     return await f();
   } catch (e) {
+    if (e instanceof RuntimeOptionsError) throw new UserError(e.message);
     const msg = (e as Error).message;
     if (/not found|not complete|no preference pairs|model bundle/.test(msg)) throw new UserError(msg);
     throw e;

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CURRICULUM_VERSIONS, LADDER_LEVELS, type CurriculumVersion } from '../../data/curriculum/index.js';
 import { DEFAULT_BAND, parseLevels, probeFrontier, type ProbeResult } from '../../evolve/probe.js';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { addModelOptions, modelOptions, openRuntime } from '../runtime.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';

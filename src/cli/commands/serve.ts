@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { loadBundle } from '../../models/bundle.js';
 import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../../models/onnx/engine.js';
 import { OnnxReward } from '../../models/onnx/reward.js';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
 import { solve } from '../../search/solve.js';
 import { type SearchConfig, type SearchMode } from '../../search/types.js';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchDeps } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';

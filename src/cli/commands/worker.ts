@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DEFAULT_BUNDLE } from '../paths.js';
+import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { readManifest } from '../../models/bundle.js';
 import { formatPrompt } from '../../steps/protocol.js';
