@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadBundle } from '../src/models/bundle.js';
 import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../src/models/onnx/engine.js';
-import { BatchingPolicy } from '../src/search/batching-policy.js';
+import { BatchingPolicy } from '../src/models/batching/policy.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { createJudge } from '../src/grade/index.js';
 import { generateProblems } from '../src/data/curriculum/index.js';

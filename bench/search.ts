@@ -6,8 +6,8 @@
 //                             [--per-level 20] [--n 8] [--levels 1,2,3,4,5] [--no-accuracy] [--no-synth]
 import { loadBundle } from '../src/models/bundle.js';
 import { OnnxPolicy } from '../src/models/onnx/engine.js';
-import { BatchingPolicy } from '../src/search/batching-policy.js';
-import { BatchingReward } from '../src/search/batching-reward.js';
+import { BatchingPolicy } from '../src/models/batching/policy.js';
+import { BatchingReward } from '../src/models/batching/reward.js';
 import { HeuristicReward } from '../src/search/heuristic-reward.js';
 import { createSandbox } from '../src/sandbox/index.js';
 import { createJudge } from '../src/grade/index.js';

@@ -8,7 +8,7 @@ import { REPO_ROOT } from './helpers/paths.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import type { TreeJSON, TreeNodeJSON, TerminalReason } from '../src/search/tree.js';
 import type { RewardModel } from '../src/models/types.js';
-import { BatchingReward } from '../src/search/batching-reward.js';
+import { BatchingReward } from '../src/models/batching/reward.js';
 import { ShardStore } from '../src/synth/shard-store.js';
 import { readRun, selectProblems, rerunSeed, priorStatus, type SynthRecord } from '../src/synth/synth-run.js';
 import { solveRate } from '../src/synth/tiers.js';

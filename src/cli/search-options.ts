@@ -11,7 +11,7 @@ import {
   type SearchMode,
 } from '../search/types.js';
 import { HeuristicReward } from '../search/heuristic-reward.js';
-import { BatchingReward } from '../search/batching-reward.js';
+import { BatchingReward } from '../models/batching/reward.js';
 import { intOption, floatOption } from './options.js';
 
 /** The search flags shared by `solve` and `eval`. */

@@ -1,6 +1,6 @@
 import type { Completion, GenerateRequest, Policy } from '../models/types.js';
-import { MicroBatcher } from '../search/micro-batcher.js';
-import { callsInFlight } from '../search/batching-policy.js';
+import { MicroBatcher } from '../models/batching/micro-batcher.js';
+import { callsInFlight } from '../models/batching/policy.js';
 
 export interface BatcherStats {
   batches: number;

@@ -5,7 +5,7 @@ import { readRun, readRunManifest, type SynthRunManifest } from '../../synth/syn
 import { analyzeRecords, compareAtBudgets, llamaParameters, type BudgetComparison, type GroupStats, type RunAnalysis } from '../../synth/analyze.js';
 import { loadBundle, readManifest } from '../../models/bundle.js';
 import { OnnxReward } from '../../models/onnx/reward.js';
-import { BatchingReward } from '../../search/batching-reward.js';
+import { BatchingReward } from '../../models/batching/reward.js';
 import type { RewardModel } from '../../models/types.js';
 import { UserError } from '../errors.js';
 import { floatOption, intOption } from '../options.js';

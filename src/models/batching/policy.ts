@@ -1,4 +1,4 @@
-import type { Completion, GenerateRequest, Policy } from '../models/types.js';
+import type { Completion, GenerateRequest, Policy } from '../types.js';
 import { MicroBatcher } from './micro-batcher.js';
 
 /**

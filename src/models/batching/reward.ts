@@ -1,4 +1,4 @@
-import type { RewardModel } from '../models/types.js';
+import type { RewardModel } from '../types.js';
 import { MicroBatcher } from './micro-batcher.js';
 
 /** Merges score() calls issued concurrently by many trees into one reward-model call. */
