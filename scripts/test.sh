@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: system deps (idempotent), build, then node's test runner over dist/test.
+# The whole test suite, as CI runs it: system deps (idempotent), the unit tier (TypeScript run
+# directly through tsx, no build, seconds), then the build and the end-to-end tier over dist/test/e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-npx tsc -p tsconfig.json
-node --test --test-concurrency=2 dist/test/
+npm run test:unit
+npm run test:e2e

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { depthOf, finalStep, prefixOf, step } from '../search-doubles.js';
+import { depthOf, finalStep, prefixOf, step } from './search-doubles.js';
 import { TAGS } from '../../src/steps/protocol.js';
 import type { Completion, GenerateRequest, Policy } from '../../src/models/types.js';
 import { createSandbox } from '../../src/sandbox/index.js';
