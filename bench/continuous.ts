@@ -31,7 +31,14 @@ const reps = Number(values.reps);
 const concurrency = Number(values.concurrency);
 const per = Math.ceil(count / 3);
 const problems = [2, 3, 4].flatMap((level) => generateProblems({ level: level as 2 | 3 | 4, count: per, seed: 77, split: 'train' })).slice(0, count);
-const cfg: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', temperature: 1.0, rollouts: Number(values.rollouts), candidates: Number(values.candidates), keepTree: false };
+const cfg: SearchConfig = {
+  ...DEFAULT_SEARCH_CONFIG,
+  mode: 'mcts',
+  temperature: 1.0,
+  rollouts: Number(values.rollouts),
+  candidates: Number(values.candidates),
+  keepTree: false,
+};
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
 const kvCacheMb = Number(values['kv-cache-mb']);
@@ -45,7 +52,12 @@ async function run(hold: boolean) {
   const policy = new BatchingPolicy(engine, 256, { continuous: !hold });
   const t0 = performance.now();
   const d0 = { rows: engine.stats.decodeRows, steps: engine.stats.decodeSteps };
-  const rs = await runSearches(problems.map((p) => ({ question: p.question, gold: p.answer })), { policy, executor, judge }, cfg, { concurrency });
+  const rs = await runSearches(
+    problems.map((p) => ({ question: p.question, gold: p.answer })),
+    { policy, executor, judge },
+    cfg,
+    { concurrency },
+  );
   const s = (performance.now() - t0) / 1000;
   const tokens = rs.reduce((a, r) => a + r.tokens, 0);
   const meanDecodeBatch = (engine.stats.decodeRows - d0.rows) / Math.max(1, engine.stats.decodeSteps - d0.steps);

@@ -66,7 +66,11 @@ if (values.base) {
   const mod = await import(pathToFileURL(join(base, 'dist', 'src', 'models', 'onnx', 'engine.js')).href);
   const bmod = await import(pathToFileURL(join(base, 'dist', 'src', 'models', 'bundle.js')).href);
   const baseBundle = bmod.loadBundle(join(base, 'models', 'default'));
-  engines.push({ name: 'base', engine: await mod.OnnxPolicy.load(baseBundle, { threads, maxBatch: Math.max(...sizes) }), policySha256: sha256File(baseBundle.policyPath) });
+  engines.push({
+    name: 'base',
+    engine: await mod.OnnxPolicy.load(baseBundle, { threads, maxBatch: Math.max(...sizes) }),
+    policySha256: sha256File(baseBundle.policyPath),
+  });
 }
 const req = (p: string) => ({ prompt: p, n: 1, maxTokens: newTokens, temperature: 0, topP: 1, stop: [], ignoreEos: true });
 for (const e of engines) await e.engine.generate([req(prompts[0])]); // warm-up
@@ -136,7 +140,8 @@ const results = sizes.map((b) => {
   row.decode_gflops = round((med('this', b, 'decode_tokens_per_s') * flopsPerToken) / 1e9, 2);
   return row;
 });
-const scaling = (name: string) => (sizes.includes(16) && sizes.includes(64) ? round(med(name, 64, 'decode_tokens_per_s') / med(name, 16, 'decode_tokens_per_s')) : null);
+const scaling = (name: string) =>
+  sizes.includes(16) && sizes.includes(64) ? round(med(name, 64, 'decode_tokens_per_s') / med(name, 16, 'decode_tokens_per_s')) : null;
 const b64 = results.find((r) => r.batch === 64);
 const sameGreedy = values.base ? greedyTexts.this.filter((t, i) => t === greedyTexts.base[i]).length : null;
 console.log(

@@ -110,7 +110,9 @@ if (coldPass) {
   const loadBefore = loadavg()[0];
   const self = fileURLToPath(import.meta.url);
   const cold = (pass: PassName) =>
-    JSON.parse(execFileSync(process.execPath, [self, '--cold-pass', pass, '--n', String(problems.length)], { encoding: 'utf8' })) as PassResult & { import_seconds: number };
+    JSON.parse(execFileSync(process.execPath, [self, '--cold-pass', pass, '--n', String(problems.length)], { encoding: 'utf8' })) as PassResult & {
+      import_seconds: number;
+    };
   const g: Grader = await import('../src/grade/index.js');
   const out: Record<string, unknown> = {};
   for (const pass of PASSES) {

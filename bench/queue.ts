@@ -51,7 +51,18 @@ const dir = mkdtempSync(join(tmpdir(), 'rstar-bench-queue-'));
 const data = join(dir, 'problems.jsonl');
 const problems = generateProblems({ level: num('level') as 1, count: num('problems'), seed: num('seed'), split: 'train' });
 writeFileSync(data, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
-const search = ['--rollouts', String(num('rollouts')), '--candidates', String(num('candidates')), '--max-depth', String(num('max-depth')), '--seed', String(num('seed')), '--concurrency', String(num('concurrency'))];
+const search = [
+  '--rollouts',
+  String(num('rollouts')),
+  '--candidates',
+  String(num('candidates')),
+  '--max-depth',
+  String(num('max-depth')),
+  '--seed',
+  String(num('seed')),
+  '--concurrency',
+  String(num('concurrency')),
+];
 
 function start(args: string[]): { done: Promise<number>; ready: Promise<void> } {
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'rstar.js'), ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -89,7 +100,9 @@ try {
       } else {
         const n = variant === 'queue2' ? 2 : 1;
         let t0 = performance.now();
-        const workers = Array.from({ length: n }, () => start(['worker', '--queue', redis.url, '--concurrency', String(num('concurrency')), '--idle-exit', '1', '--quiet']));
+        const workers = Array.from({ length: n }, () =>
+          start(['worker', '--queue', redis.url, '--concurrency', String(num('concurrency')), '--idle-exit', '1', '--quiet']),
+        );
         if (variant === 'queue1Warm') {
           await Promise.race([Promise.all(workers.map((w) => w.ready)), ...workers.map((w) => w.done)]);
           t0 = performance.now();
@@ -116,9 +129,21 @@ process.stdout.write(
       bench: 'queue',
       date: new Date().toISOString(),
       command: ['node dist/bench/queue.js', ...process.argv.slice(2)].join(' '),
-      machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, loadAvg1m: { min: round(Math.min(...load), 2), max: round(Math.max(...load), 2) } },
+      machine: {
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? null,
+        loadAvg1m: { min: round(Math.min(...load), 2), max: round(Math.max(...load), 2) },
+      },
       ...bundleInfo(DEFAULT_BUNDLE, loadBundle(DEFAULT_BUNDLE)),
-      sample: { problems: problems.length, level: num('level'), rollouts: num('rollouts'), candidates: num('candidates'), maxDepth: num('max-depth'), concurrency: num('concurrency'), seed: num('seed') },
+      sample: {
+        problems: problems.length,
+        level: num('level'),
+        rollouts: num('rollouts'),
+        candidates: num('candidates'),
+        maxDepth: num('max-depth'),
+        concurrency: num('concurrency'),
+        seed: num('seed'),
+      },
       reps,
       wallSeconds: Object.fromEntries(VARIANTS.map((v) => [v, walls[v].map((x) => round(x, 2))])),
       median: Object.fromEntries(VARIANTS.map((v) => [v, round(m[v], 2)])),

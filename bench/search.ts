@@ -49,10 +49,16 @@ if (!flag('no-synth')) {
   policy.batchSizes.length = 0;
   const decode0 = { rows: engine.stats.decodeRows, steps: engine.stats.decodeSteps };
   const t0 = performance.now();
-  const rs = await runSearches(problems.map((p) => ({ question: p.question, gold: p.answer })), deps, { ...base, mode: 'mcts' }, { concurrency });
+  const rs = await runSearches(
+    problems.map((p) => ({ question: p.question, gold: p.answer })),
+    deps,
+    { ...base, mode: 'mcts' },
+    { concurrency },
+  );
   const wall = performance.now() - t0;
-  const sum = (k: 'policyMs' | 'rewardMs' | 'sandboxMs' | 'bookkeepingMs' | 'wallMs' | 'policyTokens' | 'nodes' | 'rollouts' | 'policyCalls' | 'sandboxCalls') =>
-    rs.reduce((a, r) => a + (r.totals![k] as number), 0);
+  const sum = (
+    k: 'policyMs' | 'rewardMs' | 'sandboxMs' | 'bookkeepingMs' | 'wallMs' | 'policyTokens' | 'nodes' | 'rollouts' | 'policyCalls' | 'sandboxCalls',
+  ) => rs.reduce((a, r) => a + (r.totals![k] as number), 0);
   const treeTime = sum('wallMs');
   out.synthesis = {
     problems: problems.length,
@@ -78,7 +84,9 @@ if (!flag('no-synth')) {
       sandbox: round(sum('sandboxMs') / treeTime),
       bookkeeping: round(sum('bookkeepingMs') / treeTime),
     },
-    solvedShare: round(rs.filter((r) => r.answer !== null && problems[rs.indexOf(r)] && judge.equal(r.answer, problems[rs.indexOf(r)].answer)).length / rs.length),
+    solvedShare: round(
+      rs.filter((r) => r.answer !== null && problems[rs.indexOf(r)] && judge.equal(r.answer, problems[rs.indexOf(r)].answer)).length / rs.length,
+    ),
   };
   process.stderr.write(JSON.stringify(out.synthesis) + '\n');
 }

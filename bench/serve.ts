@@ -56,7 +56,9 @@ const reqs: GenerateRequest[] = Array.from({ length: R }, (_, i) => ({
 }));
 
 const expected = reqs.reduce((a, r) => a + r.n * r.maxTokens, 0);
-async function load(gen: (r: GenerateRequest) => Promise<Completion[]>): Promise<{ tokens_per_s: number; requests_per_s: number; tokens: number; latency_ms_p50: number }> {
+async function load(
+  gen: (r: GenerateRequest) => Promise<Completion[]>,
+): Promise<{ tokens_per_s: number; requests_per_s: number; tokens: number; latency_ms_p50: number }> {
   let next = 0;
   let tokens = 0;
   const latencies: number[] = [];
@@ -89,7 +91,17 @@ const served = await spawnServe(['--bundle', values.bundle!, '--model-name', 'be
 const { proc, url } = served;
 const client = new OpenAIPolicy({ baseUrls: [url], model: 'bench', concurrency: C });
 const http = (r: GenerateRequest) => client.generate([r]).then((o) => o[0]);
-const servedCont = await spawnServe(['--bundle', values.bundle!, '--model-name', 'bench', '--threads', String(threads), '--max-batch', String(maxBatch), '--continuous-batching']);
+const servedCont = await spawnServe([
+  '--bundle',
+  values.bundle!,
+  '--model-name',
+  'bench',
+  '--threads',
+  String(threads),
+  '--max-batch',
+  String(maxBatch),
+  '--continuous-batching',
+]);
 const contClient = new OpenAIPolicy({ baseUrls: [servedCont.url], model: 'bench', concurrency: C });
 const httpContinuous = (r: GenerateRequest) => contClient.generate([r]).then((o) => o[0]);
 

@@ -32,7 +32,20 @@ const { values } = parseArgs({
 if (!values.base) throw new Error('--base DIR is required: a built checkout to compare with');
 const base = resolve(values.base);
 const reps = Number(values.reps);
-const shared = ['--problems', values.problems!, '--rollouts', values.rollouts!, '--candidates', values.candidates!, '--max-depth', values['max-depth']!, '--concurrency', values.concurrency!, '--seed', values.seed!];
+const shared = [
+  '--problems',
+  values.problems!,
+  '--rollouts',
+  values.rollouts!,
+  '--candidates',
+  values.candidates!,
+  '--max-depth',
+  values['max-depth']!,
+  '--concurrency',
+  values.concurrency!,
+  '--seed',
+  values.seed!,
+];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -43,7 +56,11 @@ for (let r = 0; r < reps; r++) {
   const order: Array<'this' | 'base'> = r % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
   for (const side of order) {
     const out = mkdtempSync(join(tmpdir(), `rstar-synth-${side}-`));
-    const t = spawnSync(process.execPath, [join(sides[side], 'dist', 'bench', 'synth.js'), ...shared, '--out', out], { cwd: sides[side], encoding: 'utf8', maxBuffer: 1 << 26 });
+    const t = spawnSync(process.execPath, [join(sides[side], 'dist', 'bench', 'synth.js'), ...shared, '--out', out], {
+      cwd: sides[side],
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (t.status !== 0) throw new Error(`${side} synth failed (${t.status}): ${t.stderr.slice(-2000)}`);
     const summary = JSON.parse(t.stdout) as Summary;
     runs[side].push({ summary, trees: ShardStore.readAll<SynthRecord>(join(out, 'trees')) });
@@ -85,8 +102,16 @@ console.log(
       sample: `${values.problems} problems x ${values.rollouts} rollouts x ${values.candidates} candidates, ${reps} run(s) per side, alternating`,
       policy_sha256: { this: manifestSha(root), base: manifestSha(base) },
       statistic: 'median over runs',
-      problems_per_hour: { this: med('this', 'problemsPerHour'), base: med('base', 'problemsPerHour'), ratio: round(med('this', 'problemsPerHour') / med('base', 'problemsPerHour')) },
-      tokens_per_second: { this: med('this', 'tokensPerSecond'), base: med('base', 'tokensPerSecond'), ratio: round(med('this', 'tokensPerSecond') / med('base', 'tokensPerSecond')) },
+      problems_per_hour: {
+        this: med('this', 'problemsPerHour'),
+        base: med('base', 'problemsPerHour'),
+        ratio: round(med('this', 'problemsPerHour') / med('base', 'problemsPerHour')),
+      },
+      tokens_per_second: {
+        this: med('this', 'tokensPerSecond'),
+        base: med('base', 'tokensPerSecond'),
+        ratio: round(med('this', 'tokensPerSecond') / med('base', 'tokensPerSecond')),
+      },
       solved_per_level: { this: runs.this[0].summary.solvedPerLevel, base: runs.base[0].summary.solvedPerLevel },
       identical_nodes_vs_base: { ...cmp, fraction: round(cmp.identical / Math.max(1, cmp.nodes)) },
       identical_nodes_this_vs_this: selfCmp ? { ...selfCmp, fraction: round(selfCmp.identical / Math.max(1, selfCmp.nodes)) } : null,

@@ -45,7 +45,10 @@ if (levels.some((l) => ![1, 2, 3, 4, 5].includes(l))) throw new Error(`--levels 
 // Levels mixed: round-robin over the levels, then the first `count`.
 const per = Math.ceil(count / levels.length);
 const byLevel = levels.map((level) => generateProblems({ level, count: per, seed, split: 'train' }));
-const problems = Array.from({ length: per }, (_, i) => byLevel.map((ps) => ps[i])).flat().filter(Boolean).slice(0, count);
+const problems = Array.from({ length: per }, (_, i) => byLevel.map((ps) => ps[i]))
+  .flat()
+  .filter(Boolean)
+  .slice(0, count);
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
 const info = bundleInfo(DEFAULT_BUNDLE, bundle);

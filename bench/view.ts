@@ -100,7 +100,22 @@ export function syntheticTree(n: number, seed = 1): TreeJSON {
     ranking: best ? [{ node: best.id, score: 1, answer: '42' }] : [],
     chosen: best ? best.id : null,
     nodes,
-    totals: { policyTokens: nodes.reduce((a, x) => a + x.tokens, 0), policyCalls: 0, policySequences: 0, rewardCalls: 0, rewardTexts: 0, sandboxCalls: 0, rollouts: 0, nodes: nodes.length, stopReason: 'synthetic', wallMs: 0, policyMs: 0, rewardMs: 0, sandboxMs: 0, bookkeepingMs: 0 },
+    totals: {
+      policyTokens: nodes.reduce((a, x) => a + x.tokens, 0),
+      policyCalls: 0,
+      policySequences: 0,
+      rewardCalls: 0,
+      rewardTexts: 0,
+      sandboxCalls: 0,
+      rollouts: 0,
+      nodes: nodes.length,
+      stopReason: 'synthetic',
+      wallMs: 0,
+      policyMs: 0,
+      rewardMs: 0,
+      sandboxMs: 0,
+      bookkeepingMs: 0,
+    },
   };
 }
 

@@ -50,7 +50,10 @@ const int = (name) => {
   if (!Number.isFinite(v) || v < 0) fail(`--${name}: expected a non-negative number, got ${JSON.stringify(o[name])}`);
   return v;
 };
-const perRung = int('per-rung'), prime = int('prime'), maxChunks = int('max-chunks'), patience = int('patience');
+const perRung = int('per-rung'),
+  prime = int('prime'),
+  maxChunks = int('max-chunks'),
+  patience = int('patience');
 const maxMinutes = int('max-minutes');
 const seedLevels = o['seed-levels'].split(',').map(Number);
 const primeLevels = o['prime-levels'] ? o['prime-levels'].split(',').map(Number) : [];
@@ -85,7 +88,9 @@ function chunkData(k) {
     parts.push(run(rstar('gen', '--curriculum', 'v2', '--level', String(level), '--count', String(perRung), '--seed', String(k), '--split', 'train'), true));
   }
   if (prime > 0 && primeLevels.length) {
-    parts.push(run(['scripts/reference-solutions.mjs', '--curriculum', 'v2', '--levels', primeLevels.join(','), '--count', String(prime), '--seed', String(k)], true));
+    parts.push(
+      run(['scripts/reference-solutions.mjs', '--curriculum', 'v2', '--levels', primeLevels.join(','), '--count', String(prime), '--seed', String(k)], true),
+    );
   }
   writeAtomic(file, Buffer.concat(parts));
   return file;
@@ -116,8 +121,31 @@ function score(probe) {
 
 function probe(bundle, file) {
   if (!existsSync(file)) {
-    writeAtomic(file, run(rstar('probe', '--bundle', bundle, '--curriculum', 'v2', '--levels', o['probe-levels'], '--count', o['probe-count'],
-      '--samples', o['probe-samples'], '--seed', o['probe-seed'], '--split', 'test', '--quiet', '--json'), true));
+    writeAtomic(
+      file,
+      run(
+        rstar(
+          'probe',
+          '--bundle',
+          bundle,
+          '--curriculum',
+          'v2',
+          '--levels',
+          o['probe-levels'],
+          '--count',
+          o['probe-count'],
+          '--samples',
+          o['probe-samples'],
+          '--seed',
+          o['probe-seed'],
+          '--split',
+          'test',
+          '--quiet',
+          '--json',
+        ),
+        true,
+      ),
+    );
   }
   return JSON.parse(readFileSync(file, 'utf8'));
 }
@@ -140,8 +168,24 @@ for (let k = 1; k <= maxChunks; k++) {
   if (!existsSync(join(dir, 'manifest.json'))) {
     rmSync(dir, { recursive: true, force: true });
     const data = chunkData(k);
-    const args = ['train', 'policy', '--data', data, '--out', dir, '--epochs', '1', '--batch-size', o['batch-size'],
-      '--lr', o.lr, '--device', o.device, '--seed', String(k)];
+    const args = [
+      'train',
+      'policy',
+      '--data',
+      data,
+      '--out',
+      dir,
+      '--epochs',
+      '1',
+      '--batch-size',
+      o['batch-size'],
+      '--lr',
+      o.lr,
+      '--device',
+      o.device,
+      '--seed',
+      String(k),
+    ];
     if (prev) args.push('--init', prev);
     else args.push('--preset', o.preset, '--tokenizer-corpus', tokenizerCorpus(), '--vocab-size', '1024');
     const t0 = Date.now();
@@ -151,8 +195,13 @@ for (let k = 1; k <= maxChunks; k++) {
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const s = score(probe(dir, join(work, `chunk-${k}.probe.json`)));
-  const entry = { chunk: k, bundle: dir, trainLoss: manifest.policy?.metrics?.final_train_loss ?? null,
-    tokens: manifest.policy?.metrics?.tokens_seen ?? null, ...s };
+  const entry = {
+    chunk: k,
+    bundle: dir,
+    trainLoss: manifest.policy?.metrics?.final_train_loss ?? null,
+    tokens: manifest.policy?.metrics?.tokens_seen ?? null,
+    ...s,
+  };
   history.push(entry);
   writeAtomic(log, history.map((h) => `${JSON.stringify(h)}\n`).join(''));
   console.error(`chunk ${k}: frontier pass@k ${s.frontier.toFixed(3)}, seed rungs ${s.seed.toFixed(3)}, passK ${JSON.stringify(s.passK)}`);
@@ -172,10 +221,22 @@ cpSync(best.bundle, o.out, { recursive: true });
 // The chunk's manifest names only its own step (train on chunk-K data from chunk K-1): record the chain.
 const manifestPath = join(o.out, 'manifest.json');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-manifest.provenance = { ...manifest.provenance, reproduce: command, round: 0,
-  bootstrap: { chunks: best.chunk, init: o.init ?? null, perRung, prime, seedLevels, primeLevels, frontierLevels,
+manifest.provenance = {
+  ...manifest.provenance,
+  reproduce: command,
+  round: 0,
+  bootstrap: {
+    chunks: best.chunk,
+    init: o.init ?? null,
+    perRung,
+    prime,
+    seedLevels,
+    primeLevels,
+    frontierLevels,
     probe: { levels: o['probe-levels'], count: Number(o['probe-count']), samples: Number(o['probe-samples']), seed: Number(o['probe-seed']), split: 'test' },
-    history: history.map(({ chunk, frontier, seed, passK, trainLoss, tokens }) => ({ chunk, frontier, seed, passK, trainLoss, tokens })) } };
+    history: history.map(({ chunk, frontier, seed, passK, trainLoss, tokens }) => ({ chunk, frontier, seed, passK, trainLoss, tokens })),
+  },
+};
 writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 writeAtomic(join(work, 'bootstrap.json'), `${JSON.stringify(summary, null, 1)}\n`);
 console.log(JSON.stringify({ out: o.out, best: best.chunk, frontier: best.frontier, seed: best.seed }));

@@ -61,7 +61,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-const urls = (s: string) => s.split(',').map((u) => u.trim()).filter(Boolean);
+const urls = (s: string) =>
+  s
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
 
 function apiKey(o: RuntimeOptions): string | undefined {
   const v = o.apiKeyEnv ?? 'OPENAI_API_KEY';
@@ -133,7 +137,9 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
   if (o.reward) {
     if (!isUrl(o.reward)) throw new RuntimeOptionsError(`--reward must be an http(s) URL, got "${o.reward}"`);
     if (!o.rewardModel) throw new RuntimeOptionsError('--reward-model is required with --reward');
-    reward = new BatchingReward(new HttpRewardModel({ baseUrls: urls(o.reward), model: o.rewardModel, kind: o.rewardKind, apiKey: apiKey(o), timeoutMs: o.policyTimeoutMs }));
+    reward = new BatchingReward(
+      new HttpRewardModel({ baseUrls: urls(o.reward), model: o.rewardModel, kind: o.rewardKind, apiKey: apiKey(o), timeoutMs: o.policyTimeoutMs }),
+    );
   }
   const batching = new BatchingPolicy(backend);
   const executor = await createSandbox({ workers: o.workers, unsafeNoSandbox: o.unsafeNoSandbox });

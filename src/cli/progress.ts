@@ -19,7 +19,13 @@ export function startProgress(label: string, total: number, quiet = false): Prog
     bar.start(total, 0, { info: '' });
     return {
       tick(fields) {
-        bar.increment(1, { info: fields ? Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' ') : '' });
+        bar.increment(1, {
+          info: fields
+            ? Object.entries(fields)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(' ')
+            : '',
+        });
       },
       stop() {
         bar.stop();
@@ -37,7 +43,12 @@ export function startProgress(label: string, total: number, quiet = false): Prog
         last = now;
         const rate = done / Math.max(1e-3, (now - t0) / 1000);
         const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-        const info = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+        const info = fields
+          ? ' ' +
+            Object.entries(fields)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '';
         process.stderr.write(`${label}: ${done}/${total} (${rate.toFixed(2)}/s, eta ${eta}s)${info}\n`);
       }
     },

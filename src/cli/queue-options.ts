@@ -10,8 +10,16 @@ import { intOption } from './options.js';
 /** The distributed-run flags of synth and eval. */
 export function queueOptions(cmd: Command): Command {
   return cmd
-    .option('--queue <url>', 'distribute the problems over `rstar worker`s through Redis (redis://host:6379/0); this process only enqueues and writes the results')
-    .option('--attempts <n>', 'with --queue: attempts per problem before it is reported failed (a worker dying counts as one)', intOption('--attempts', 1, 100), 3)
+    .option(
+      '--queue <url>',
+      'distribute the problems over `rstar worker`s through Redis (redis://host:6379/0); this process only enqueues and writes the results',
+    )
+    .option(
+      '--attempts <n>',
+      'with --queue: attempts per problem before it is reported failed (a worker dying counts as one)',
+      intOption('--attempts', 1, 100),
+      3,
+    )
     .option('--retry-failed', 'with --queue: give the problems that failed in an earlier session new attempts');
 }
 
@@ -65,7 +73,14 @@ export async function openQueuedRun<R>(
   const fleetLine = (f: FleetStatus) => `${f.workers} (${f.active} active, ${f.waiting} waiting${f.delayed ? `, ${f.delayed} to retry` : ''})`;
   return (todo, onResult, signal) =>
     coordinate<R>(
-      { queue: q.url, settings, attempts: q.attempts, retryFailed: q.retryFailed, log: (l) => process.stderr.write(l + '\n'), onFleet: (f) => onFleet(fleetLine(f)) },
+      {
+        queue: q.url,
+        settings,
+        attempts: q.attempts,
+        retryFailed: q.retryFailed,
+        log: (l) => process.stderr.write(l + '\n'),
+        onFleet: (f) => onFleet(fleetLine(f)),
+      },
       todo,
       onResult,
       signal,

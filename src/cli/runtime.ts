@@ -24,18 +24,32 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
  * `--reward-model`, `--reward-kind`. Pass the parsed options through `modelOptions(o)` to openRuntime.
  */
 export function addModelOptions(cmd: Command, opts: { policyFlag?: boolean } = {}): Command {
-  if (opts.policyFlag !== false) cmd.option('--policy <url>', 'served policy: OpenAI-compatible base URL(s), e.g. http://127.0.0.1:8000/v1 (comma-separated replicas); replaces the bundle policy');
+  if (opts.policyFlag !== false)
+    cmd.option(
+      '--policy <url>',
+      'served policy: OpenAI-compatible base URL(s), e.g. http://127.0.0.1:8000/v1 (comma-separated replicas); replaces the bundle policy',
+    );
   cmd
     .option('--policy-model <name>', 'model name on the policy server (default: its only model, when /models lists exactly one)')
     .option('--api-key-env <VAR>', 'environment variable holding the API key of the servers', 'OPENAI_API_KEY')
-    .addOption(new Option('--policy-template <t>', `prompt template for the served policy (${PROMPT_TEMPLATE_NAMES.join(', ')}, a tokenizer_config.json or .jinja)`).default('rstar-sft'))
+    .addOption(
+      new Option(
+        '--policy-template <t>',
+        `prompt template for the served policy (${PROMPT_TEMPLATE_NAMES.join(', ')}, a tokenizer_config.json or .jinja)`,
+      ).default('rstar-sft'),
+    )
     .option('--policy-concurrency <n>', 'HTTP requests in flight to the policy servers', intOption('--policy-concurrency', 1, 4096), 16)
     .option('--policy-timeout-ms <n>', 'timeout of one policy request', intOption('--policy-timeout-ms', 100), 300_000)
     .option('--reward <url>', 'served reward model: base URL(s) (rstar serve /v1, or a vLLM server with --reward-kind vllm-prm)')
     .option('--reward-model <name>', 'model name on the reward server')
     .addOption(new Option('--reward-kind <k>', 'reward API').choices(['rstar', 'vllm-prm']).default('rstar'))
     .option('--ppm <bundle>', "embedded process preference model: a bundle with ppm.onnx (default: the policy bundle's PPM when it has one)")
-    .option('--kv-cache-mb <n>', 'memory cap of the embedded engine\'s prefix cache (KV of earlier prompts and generations, LRU; 0: off)', floatOption('--kv-cache-mb', 0), DEFAULT_KV_CACHE_MB);
+    .option(
+      '--kv-cache-mb <n>',
+      "memory cap of the embedded engine's prefix cache (KV of earlier prompts and generations, LRU; 0: off)",
+      floatOption('--kv-cache-mb', 0),
+      DEFAULT_KV_CACHE_MB,
+    );
   return cmd;
 }
 

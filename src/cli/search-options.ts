@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_SEARCH_CONFIG as D,
   SEARCH_MODES,

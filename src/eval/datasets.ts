@@ -52,7 +52,8 @@ export function parseCurriculumSpec(spec: string): CurriculumSpec {
     for (const part of body.split(',')) {
       const m = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
       if (!m) throw new Error(`--data ${spec}: expected key=value pairs separated by ",", got "${part}"`);
-      if (!['level', 'count', 'seed', 'split', 'version'].includes(m[1])) throw new Error(`--data ${spec}: unknown key "${m[1]}" (level, count, seed, split, version)`);
+      if (!['level', 'count', 'seed', 'split', 'version'].includes(m[1]))
+        throw new Error(`--data ${spec}: unknown key "${m[1]}" (level, count, seed, split, version)`);
       raw[m[1]] = m[2];
     }
   }

@@ -75,7 +75,12 @@ export type EvalSource = (todo: EvalProblem[], onOutcome: (o: EvalOutcome) => vo
  * is seeded by (seed, question), so both give the same result). A search that throws becomes an invalid
  * record with its error; `keepTree` returns the search tree (MCTS, beam) beside the record.
  */
-export async function evalProblem(p: EvalProblem, deps: SearchDeps, cfg: SearchConfig, opts: { oracle?: boolean; keepTree?: boolean } = {}): Promise<EvalOutcome> {
+export async function evalProblem(
+  p: EvalProblem,
+  deps: SearchDeps,
+  cfg: SearchConfig,
+  opts: { oracle?: boolean; keepTree?: boolean } = {},
+): Promise<EvalOutcome> {
   const c: SearchConfig = opts.oracle ? { ...cfg, gold: goldOf(p) } : cfg;
   const ts = performance.now();
   try {
@@ -141,7 +146,8 @@ export function toResult(p: EvalProblem, res: SolveResult, deps: SearchDeps, mod
       return s;
     });
     r.samples = samples;
-    if ((SAMPLING_MODES as readonly string[]).includes(mode) && samples.length > 0) r.curves = sampleCurves(samples, (a, b) => deps.judge.equal(a, b), mode === 'best-of-n');
+    if ((SAMPLING_MODES as readonly string[]).includes(mode) && samples.length > 0)
+      r.curves = sampleCurves(samples, (a, b) => deps.judge.equal(a, b), mode === 'best-of-n');
   }
   if (res.totals?.stopReason) r.stopReason = String(res.totals.stopReason);
   return r;

@@ -40,8 +40,7 @@ function ladder(results: ProblemResult[]): CurvePoint[] {
   // Problems normally share one ladder; use the k values every problem has.
   const ks = withCurves[0].curves!.k.filter((k) => withCurves.every((r) => r.curves!.k.includes(k)));
   const rows: CurvePoint[] = [];
-  const mean = (f: (r: ProblemResult, i: number) => number, k: number) =>
-    withCurves.reduce((a, r) => a + f(r, r.curves!.k.indexOf(k)), 0) / withCurves.length;
+  const mean = (f: (r: ProblemResult, i: number) => number, k: number) => withCurves.reduce((a, r) => a + f(r, r.curves!.k.indexOf(k)), 0) / withCurves.length;
   const tok = (k: number) => mean((r, i) => r.curves!.tokens[i], k);
   for (const k of ks) rows.push({ metric: `maj@${k}`, k, accuracy: mean((r, i) => (r.curves!.maj[i] ? 1 : 0), k), tokensPerProblem: tok(k) });
   if (withCurves.every((r) => r.curves!.rm)) {

@@ -98,7 +98,7 @@ async function evaluate(
 export async function ablateSftData(out: string, opts: { round: number; samples: number }, h: EvolveHooks): Promise<SftDataAblation> {
   const { state, cfg } = readState(out);
   const round = state.rounds[opts.round];
-  if (!round || round.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
+  if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
   const dir = join(out, 'ablation', `sft-data-r${opts.round}`);
   mkdirSync(dir, { recursive: true });
   const train = await loadDataset(cfg.train);
@@ -143,7 +143,9 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
   ];
   const rows: SftDataAblation['rows'] = [];
   for (const [i, v] of variants.entries()) {
-    const examples = readFileSync(v.file, 'utf8').split('\n').filter((l) => l.trim()).length;
+    const examples = readFileSync(v.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length;
     const bundle = i === 2 ? round.policy : join(dir, ['random', 'rejection'][i]);
     if (examples === 0) {
       h.log(`ablation ${v.data}: no examples`);
@@ -162,12 +164,27 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
       });
     }
     const file = i === 2 ? join(roundDir(out, opts.round), 'eval', 'greedy.jsonl') : join(dir, `${['random', 'rejection'][i]}-greedy.jsonl`);
-    const s = await evaluate(bundle, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'greedy', seed: cfg.eval.seed, keepTree: false }, file, cfg, cfg.test, h, `ablation greedy (${v.data})`, false);
+    const s = await evaluate(
+      bundle,
+      test.problems,
+      { ...DEFAULT_SEARCH_CONFIG, mode: 'greedy', seed: cfg.eval.seed, keepTree: false },
+      file,
+      cfg,
+      cfg.test,
+      h,
+      `ablation greedy (${v.data})`,
+      false,
+    );
     const lv = byLevel(s);
     const { all, ...perLevel } = lv;
     rows.push({ data: v.data, examples, perLevel, all });
   }
-  const result: SftDataAblation = { command: `rstar ablate sft-data --run ${out} --round ${opts.round} --samples ${opts.samples}`, round: opts.round, samplesPerProblem: opts.samples, rows };
+  const result: SftDataAblation = {
+    command: `rstar ablate sft-data --run ${out} --round ${opts.round} --samples ${opts.samples}`,
+    round: opts.round,
+    samplesPerProblem: opts.samples,
+    rows,
+  };
   atomicWrite(join(out, 'ablation', 'sft-data.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
 }
@@ -181,7 +198,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
 export async function ablateRewardModels(out: string, opts: { round: number; heldOut: number }, h: EvolveHooks): Promise<RewardModelAblation> {
   const { state, cfg } = readState(out);
   const round = state.rounds[opts.round];
-  if (!round || round.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
+  if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
   const dir = join(out, 'ablation', `reward-models-r${opts.round}`);
   mkdirSync(dir, { recursive: true });
   const test = await loadDataset(cfg.test);
@@ -207,7 +224,17 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
   ];
   const rows: RewardModelAblation['rows'] = [];
   const n = cfg.eval.n;
-  const sc = await evaluate(round.policy, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false }, join(dir, 'majority.jsonl'), cfg, cfg.test, h, 'ablation majority vote', false);
+  const sc = await evaluate(
+    round.policy,
+    test.problems,
+    { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
+    join(dir, 'majority.jsonl'),
+    cfg,
+    cfg.test,
+    h,
+    'ablation majority vote',
+    false,
+  );
   for (const m of models) {
     const bundle = join(dir, m.name);
     if (!existsSync(join(bundle, 'manifest.json'))) {
@@ -230,11 +257,31 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
       });
     }
     const acc = (readManifest(bundle).ppm as { metrics?: { pair_accuracy?: number } } | undefined)?.metrics?.pair_accuracy ?? null;
-    const bon = await evaluate(bundle, test.problems, { ...DEFAULT_SEARCH_CONFIG, mode: 'best-of-n', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false }, join(dir, `${m.name}-bon.jsonl`), cfg, cfg.test, h, `ablation best-of-${n} (${m.model})`, true);
+    const bon = await evaluate(
+      bundle,
+      test.problems,
+      { ...DEFAULT_SEARCH_CONFIG, mode: 'best-of-n', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
+      join(dir, `${m.name}-bon.jsonl`),
+      cfg,
+      cfg.test,
+      h,
+      `ablation best-of-${n} (${m.model})`,
+      true,
+    );
     const mcts = await evaluate(
       bundle,
       test.problems,
-      { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', guide: 'ppm', rollouts: n, candidates: cfg.eval.candidates, maxDepth: cfg.eval.maxDepth, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
+      {
+        ...DEFAULT_SEARCH_CONFIG,
+        mode: 'mcts',
+        guide: 'ppm',
+        rollouts: n,
+        candidates: cfg.eval.candidates,
+        maxDepth: cfg.eval.maxDepth,
+        temperature: cfg.eval.temperature,
+        seed: cfg.eval.seed,
+        keepTree: false,
+      },
       join(dir, `${m.name}-mcts.jsonl`),
       cfg,
       cfg.test,

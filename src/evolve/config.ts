@@ -55,14 +55,17 @@ export const evolveConfigSchema = z
         curriculum: z.enum(['v1', 'v2']).default('v2'),
         /** Levels to probe (default: every level of the training set); a list or a range like "1-10". */
         levels: z
-          .union([z.array(z.number().int().min(1)).min(1), z.string().transform((s, ctx) => {
-            try {
-              return parseLevels(s);
-            } catch (e) {
-              ctx.addIssue({ code: 'custom', message: (e as Error).message });
-              return z.NEVER;
-            }
-          })])
+          .union([
+            z.array(z.number().int().min(1)).min(1),
+            z.string().transform((s, ctx) => {
+              try {
+                return parseLevels(s);
+              } catch (e) {
+                ctx.addIssue({ code: 'custom', message: (e as Error).message });
+                return z.NEVER;
+              }
+            }),
+          ])
           .optional(),
         count: z.number().int().min(1).default(20),
         samples: z.number().int().min(1).max(256).default(8),

@@ -159,7 +159,15 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
             warnings: probe.warnings,
           };
         }
-        if (scaled) round.pool = { problems: pick.problems.length, perLevel: pick.perLevel, levels: pick.levels, inBand: pick.inBand, above: pick.above, note: pick.note };
+        if (scaled)
+          round.pool = {
+            problems: pick.problems.length,
+            perLevel: pick.perLevel,
+            levels: pick.levels,
+            inBand: pick.inBand,
+            above: pick.above,
+            note: pick.note,
+          };
         save();
         // ── cheap sampling first; MCTS only on what it missed ──
         let sampledSolved = new Set<string>();
@@ -205,8 +213,16 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
           bar.stop();
           if (aborted()) break;
           sampledSolved = solvedIds(records);
-          round.sampling = { problems: records.length, solved: sampledSolved.size, samples: sampling.samples, tokens, wallSeconds: round.wallSeconds.sample ?? 0 };
-          h.log(`round ${r} sampling: ${sampledSolved.size}/${records.length} problems with a verified trajectory; MCTS on the other ${records.length - sampledSolved.size}`);
+          round.sampling = {
+            problems: records.length,
+            solved: sampledSolved.size,
+            samples: sampling.samples,
+            tokens,
+            wallSeconds: round.wallSeconds.sample ?? 0,
+          };
+          h.log(
+            `round ${r} sampling: ${sampledSolved.size}/${records.length} problems with a verified trajectory; MCTS on the other ${records.length - sampledSolved.size}`,
+          );
           save();
         }
         for (let k = 0; k < dirs.length && !aborted(); k++) {
@@ -215,9 +231,12 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
           const solvedNow = k === 0 ? sampledSolved : new Set([...solvedBefore, ...sampledSolved, ...solvedIds(dirs.slice(0, k).flatMap((d) => readRun(d)))]);
           const missed = pick.problems.filter((p) => !solvedNow.has(p.id));
           const cap = scaled ? cfg.synth.maxProblems : undefined;
-          const problems = cap !== undefined && missed.length > cap ? seededOrder(missed, `evolve-${cfg.seed}-round-${r}-pass-${k}-mcts`).slice(0, cap) : missed;
+          const problems =
+            cap !== undefined && missed.length > cap ? seededOrder(missed, `evolve-${cfg.seed}-round-${r}-pass-${k}-mcts`).slice(0, cap) : missed;
           const seed = hashSeed(cfg.seed, `evolve-round-${r}-pass-${k}`) % 1_000_000_007;
-          h.log(`round ${r} synth pass ${k + 1}/${dirs.length}: ${spec.guide}-guided MCTS, ${rollouts} rollouts, ${problems.length} problems → ${relative(o.out, dirs[k])}`);
+          h.log(
+            `round ${r} synth pass ${k + 1}/${dirs.length}: ${spec.guide}-guided MCTS, ${rollouts} rollouts, ${problems.length} problems → ${relative(o.out, dirs[k])}`,
+          );
           const bar = h.progress(`round ${r} synth`, problems.length);
           const t0 = Date.now();
           const { progress } = await timed(round, 'synth', () =>
@@ -351,7 +370,8 @@ export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHo
       round.ppmPairAccuracy = held.accuracy;
       round.ppmHeldOutPairs = held.pairs;
       const t = ppmManifest.ppm?.training as { train_records?: number; held_out_pairs?: number; held_out_problems?: number } | undefined;
-      round.ppmPairSplit = t?.train_records !== undefined ? { train: t.train_records, heldOut: t.held_out_pairs ?? 0, heldOutProblems: t.held_out_problems ?? 0 } : null;
+      round.ppmPairSplit =
+        t?.train_records !== undefined ? { train: t.train_records, heldOut: t.held_out_pairs ?? 0, heldOutProblems: t.held_out_problems ?? 0 } : null;
       save();
     }
 
@@ -417,7 +437,9 @@ async function evaluateRound(
       });
       bar.stop();
       round.eval[mode] = relative(o.out, file);
-      h.log(`round ${round.round} ${mode}: ${(100 * summary.accuracy).toFixed(1)}% (${summary.perLevel.map((l) => `L${l.key} ${Math.round(100 * l.accuracy)}%`).join(' ')})`);
+      h.log(
+        `round ${round.round} ${mode}: ${(100 * summary.accuracy).toFixed(1)}% (${summary.perLevel.map((l) => `L${l.key} ${Math.round(100 * l.accuracy)}%`).join(' ')})`,
+      );
       state.updated = new Date().toISOString();
     }
   } finally {

@@ -39,7 +39,12 @@ export function probeLevels(train: EvalProblem[], cfg: ProbeConfig): number[] {
 
 /** `count` training problems of each level, in a per-round seeded order. */
 export function probeSample(train: EvalProblem[], levels: number[], count: number, seed: string): EvalProblem[] {
-  return levels.flatMap((l) => seededOrder(train.filter((p) => levelOf(p) === l), seed).slice(0, count));
+  return levels.flatMap((l) =>
+    seededOrder(
+      train.filter((p) => levelOf(p) === l),
+      seed,
+    ).slice(0, count),
+  );
 }
 
 export interface PoolPick {
@@ -99,9 +104,18 @@ export function pickPool(train: EvalProblem[], probe: ProbeResult | null, pool: 
   const inLevels = new Set(levels);
   const front = [
     ...train.filter((p) => inBandIds.has(p.id)),
-    ...seededOrder(train.filter((p) => inLevels.has(levelOf(p)) && !rate.has(p.id)), seed),
+    ...seededOrder(
+      train.filter((p) => inLevels.has(levelOf(p)) && !rate.has(p.id)),
+      seed,
+    ),
   ];
-  const aboveCands = aboveLevel === null ? [] : seededOrder(train.filter((p) => levelOf(p) === aboveLevel && !inBandIds.has(p.id)), seed);
+  const aboveCands =
+    aboveLevel === null
+      ? []
+      : seededOrder(
+          train.filter((p) => levelOf(p) === aboveLevel && !inBandIds.has(p.id)),
+          seed,
+        );
   const share = pool.above;
   let nFront: number;
   let nAbove: number;
@@ -113,7 +127,8 @@ export function pickPool(train: EvalProblem[], probe: ProbeResult | null, pool: 
     nAbove = Math.min(aboveCands.length, levels.length ? Math.round((nFront * share) / Math.max(1e-9, 1 - share)) : aboveCands.length);
   }
   const problems = [...front.slice(0, nFront), ...aboveCands.slice(0, nAbove)];
-  if (problems.length === 0) throw new Error(`the round's pool is empty (levels ${levels.join(', ') || 'none'}, above ${aboveLevel ?? 'none'}): nothing to search`);
+  if (problems.length === 0)
+    throw new Error(`the round's pool is empty (levels ${levels.join(', ') || 'none'}, above ${aboveLevel ?? 'none'}): nothing to search`);
   return {
     problems,
     levels,
@@ -215,8 +230,9 @@ export async function roundPool(
   if (pick.note) hooks.log(`round ${r} pool: ${pick.note}`);
   if (cfg.probe || cfg.pool.size !== undefined) {
     hooks.log(
-      `round ${r} pool: ${pick.problems.length} problems (${Object.entries(pick.perLevel).map(([l, n]) => `L${l} ${n}`).join(', ')}), ` +
-        `${pick.inBand} probed in the band${pick.above ? `, ${pick.above.problems} from level ${pick.above.level} above the frontier` : ''}`,
+      `round ${r} pool: ${pick.problems.length} problems (${Object.entries(pick.perLevel)
+        .map(([l, n]) => `L${l} ${n}`)
+        .join(', ')}), ` + `${pick.inBand} probed in the band${pick.above ? `, ${pick.above.problems} from level ${pick.above.level} above the frontier` : ''}`,
     );
   }
   return { pick, probe };

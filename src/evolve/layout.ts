@@ -52,7 +52,14 @@ export interface EvolveRound {
     warnings: string[];
   } | null;
   /** The problems this round searched: how many, per level, from the band, from the level above, and why when not at a frontier. */
-  pool?: { problems: number; perLevel: Record<string, number>; levels: number[]; inBand: number; above: { level: number; problems: number } | null; note: string | null } | null;
+  pool?: {
+    problems: number;
+    perLevel: Record<string, number>;
+    levels: number[];
+    inBand: number;
+    above: { level: number; problems: number } | null;
+    note: string | null;
+  } | null;
   /** Cheap sampling before MCTS (with `sampling:`): problems sampled, solved (a verified trajectory), tokens. */
   sampling?: { problems: number; solved: number; samples: number; tokens: number; wallSeconds: number } | null;
   /** The SFT set: this round's trajectories, replayed earlier ones, where training started, optimizer steps (null: epochs). */

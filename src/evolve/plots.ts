@@ -53,11 +53,17 @@ const roundAxis = (rounds: number[]) => ({
   axis: { values: [...new Set(rounds)].sort((a, b) => a - b), format: 'd' },
 });
 const pctAxis = (title: string) => ({ field: 'accuracy', type: 'quantitative' as const, title, scale: { domain: [0, 100] } });
-const ordered = (names: string[], order: readonly string[]) => [...order.filter((s) => names.includes(s)), ...[...new Set(names)].filter((s) => !order.includes(s))];
+const ordered = (names: string[], order: readonly string[]) => [
+  ...order.filter((s) => names.includes(s)),
+  ...[...new Set(names)].filter((s) => !order.includes(s)),
+];
 
 /** Lines per series across rounds (accuracy % or coverage %). */
 export function perRoundSpec(opts: { title: string; y: string; points: RoundPoint[]; order?: readonly string[] }): vl.TopLevelSpec {
-  const series = ordered(opts.points.map((p) => p.series), opts.order ?? []);
+  const series = ordered(
+    opts.points.map((p) => p.series),
+    opts.order ?? [],
+  );
   return {
     $schema: SCHEMA,
     title: opts.title,
@@ -77,7 +83,10 @@ export function perRoundSpec(opts: { title: string; y: string; points: RoundPoin
 
 /** The same lines, one small panel per level (`level` of every point). */
 export function perLevelSpec(opts: { title: string; y: string; points: RoundPoint[]; order?: readonly string[]; levels: string[] }): vl.TopLevelSpec {
-  const series = ordered(opts.points.map((p) => p.series), opts.order ?? []);
+  const series = ordered(
+    opts.points.map((p) => p.series),
+    opts.order ?? [],
+  );
   return {
     $schema: SCHEMA,
     title: opts.title,
@@ -111,14 +120,25 @@ export function tokensSpec(opts: { title: string; points: TokenPoint[]; curves: 
     layers.push({
       data: { values: opts.curves },
       mark: { type: 'line', point: { shape: 'diamond', size: 40 }, strokeDash: [4, 3] },
-      encoding: { x, y, color: color(series), detail: { field: 'series' }, tooltip: [{ field: 'series' }, { field: 'k' }, { field: 'tokens', format: '.0f' }, { field: 'accuracy', format: '.1f' }] },
+      encoding: {
+        x,
+        y,
+        color: color(series),
+        detail: { field: 'series' },
+        tooltip: [{ field: 'series' }, { field: 'k' }, { field: 'tokens', format: '.0f' }, { field: 'accuracy', format: '.1f' }],
+      },
     });
   }
   layers.push(
     {
       data: { values: opts.points },
       mark: { type: 'point', filled: true, size: 80 },
-      encoding: { x, y, color: color(series), tooltip: [{ field: 'series' }, { field: 'round' }, { field: 'tokens', format: '.0f' }, { field: 'accuracy', format: '.1f' }] },
+      encoding: {
+        x,
+        y,
+        color: color(series),
+        tooltip: [{ field: 'series' }, { field: 'round' }, { field: 'tokens', format: '.0f' }, { field: 'accuracy', format: '.1f' }],
+      },
     },
     {
       data: { values: opts.points.map((p) => ({ ...p, label: `r${p.round}` })) },

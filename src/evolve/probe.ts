@@ -92,11 +92,7 @@ export function probeProblems(o: Pick<ProbeOptions, 'curriculum' | 'levels' | 'c
 }
 
 /** Per-level pass rates from sampled results, the frontier, and the warnings. */
-export function summarizeProbe(
-  o: ProbeOptions,
-  sampled: ProblemResult[],
-  greedy: ProblemResult[] | null,
-): Omit<ProbeResult, 'wallSeconds' | 'tokens'> {
+export function summarizeProbe(o: ProbeOptions, sampled: ProblemResult[], greedy: ProblemResult[] | null): Omit<ProbeResult, 'wallSeconds' | 'tokens'> {
   const band = o.band ?? DEFAULT_BAND;
   const levels: ProbeLevel[] = o.levels.map((level) => {
     const rs = sampled.filter((r) => r.level === level);
@@ -164,7 +160,13 @@ export async function probeFrontier(deps: SearchDeps, o: ProbeOptions): Promise<
   const base: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, seed: o.searchSeed ?? 0, keepTree: false };
   const plain = { ...deps, reward: undefined };
   const run = (cfg: SearchConfig) =>
-    runEval(problems, plain, cfg, { concurrency: o.concurrency ?? 64, data: 'probe', dataset: `curriculum-${o.curriculum}`, onResult: o.onResult, signal: o.signal });
+    runEval(problems, plain, cfg, {
+      concurrency: o.concurrency ?? 64,
+      data: 'probe',
+      dataset: `curriculum-${o.curriculum}`,
+      onResult: o.onResult,
+      signal: o.signal,
+    });
   const sampled = await run({ ...base, mode: 'self-consistency', n: o.samples, temperature: o.temperature });
   const greedy = o.greedy && !o.signal?.aborted ? await run({ ...base, mode: 'greedy' }) : null;
   const tokens = sampled.results.reduce((a, r) => a + r.tokens, 0) + (greedy?.results.reduce((a, r) => a + r.tokens, 0) ?? 0);

@@ -76,10 +76,10 @@ const rewardAblationSchema = z.object({
 });
 export type SftAblationInput = z.infer<typeof sftAblationSchema>;
 export type RewardAblationInput = z.infer<typeof rewardAblationSchema>;
-// What `rstar ablate` writes must be readable here (a compile-time check).
+// What `rstar ablate` writes must be readable here (a compile-time check; exported only so noUnusedLocals keeps it).
 type Assignable<T extends U, U> = T;
-type _SftWriterFits = Assignable<SftDataAblation, SftAblationInput>;
-type _RewardWriterFits = Assignable<RewardModelAblation, RewardAblationInput>;
+export type _SftWriterFits = Assignable<SftDataAblation, SftAblationInput>;
+export type _RewardWriterFits = Assignable<RewardModelAblation, RewardAblationInput>;
 
 const resultSchema = z.object({
   id: z.string(),
@@ -204,7 +204,8 @@ export function loadReport(run: string): EvolveReport {
         const rel = r.eval[mode];
         if (!rel) {
           const pending = evalFile(run, r.round, mode);
-          if (existsSync(pending)) notes.push(`round ${r.round}: the ${EVAL_MODE_LABELS[mode]} eval is not finished (${readResults(pending).length} problems so far); not shown`);
+          if (existsSync(pending))
+            notes.push(`round ${r.round}: the ${EVAL_MODE_LABELS[mode]} eval is not finished (${readResults(pending).length} problems so far); not shown`);
           continue;
         }
         const file = join(run, rel);
@@ -225,7 +226,9 @@ export function loadReport(run: string): EvolveReport {
     state,
     rounds,
     levels: [...levels].sort(byLevel),
-    ppmHeldOutPairs: Object.fromEntries(state.rounds.map((r) => [r.round, r.ppm && existsSync(join(r.ppm, 'manifest.json')) ? ppmHeldOut(readManifest(r.ppm)).pairs : null])),
+    ppmHeldOutPairs: Object.fromEntries(
+      state.rounds.map((r) => [r.round, r.ppm && existsSync(join(r.ppm, 'manifest.json')) ? ppmHeldOut(readManifest(r.ppm)).pairs : null]),
+    ),
     sftAblation: optional(SFT_ABLATION_FILE, sftAblationSchema),
     rewardAblation: optional(REWARD_ABLATION_FILE, rewardAblationSchema),
     notes,
@@ -262,7 +265,9 @@ export function summaryJson(rep: EvolveReport) {
         round: r.round,
         status: r.status,
         policy: st.policy,
-        coverage: st.coverage ? { solved: st.coverage.solved, total: st.coverage.total, rate: st.coverage.solved / Math.max(1, st.coverage.total), perLevel: st.coverage.perLevel } : null,
+        coverage: st.coverage
+          ? { solved: st.coverage.solved, total: st.coverage.total, rate: st.coverage.solved / Math.max(1, st.coverage.total), perLevel: st.coverage.perLevel }
+          : null,
         probe: st.probe ? Object.fromEntries(st.probe.levels.map((l) => [String(l.level), { pass1: l.pass1, passK: l.passK, problems: l.problems }])) : null,
         sftExamples: st.sftExamples ?? null,
         ppmPairs: st.ppmPairs ?? null,
@@ -308,7 +313,8 @@ export function withN(accuracy: number | null | undefined, n: number | null): st
   return `${pct(accuracy)} (${n === null ? 'n not recorded' : `n = ${n}`})`;
 }
 
-const madeBy = (command: string | undefined) => (command ? `Made by \`${command}\`.` : 'The command that made it was not recorded (a file from before it was).');
+const madeBy = (command: string | undefined) =>
+  command ? `Made by \`${command}\`.` : 'The command that made it was not recorded (a file from before it was).';
 
 /** Column headers of the per-level tables, with the run's N. */
 export function modeLabel(mode: EvalModeName, n: number): string {
@@ -333,7 +339,11 @@ function configLines(config: Record<string, unknown>): string[] {
         `  - rounds: ${rs.map((r, i) => `${i + 1}: ${r.guide}-guided MCTS × ${r.rollouts}${r.unsolvedRollouts?.length ? ` (+ ${r.unsolvedRollouts.join(', ')} on unsolved)` : ''}`).join('; ')}`,
       );
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      out.push(`  - ${k}: ${Object.entries(v).map(([a, b]) => `${a} ${scalar(b)}`).join(', ')}`);
+      out.push(
+        `  - ${k}: ${Object.entries(v)
+          .map(([a, b]) => `${a} ${scalar(b)}`)
+          .join(', ')}`,
+      );
     } else {
       out.push(`  - ${k}: ${scalar(v)}`);
     }
@@ -383,8 +393,16 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
       }),
     ),
   );
-  if (seeds) L.push('', `Rungs without seeds: the mean of the per-rung greedy accuracies over rungs above ${seeds.size} (each rung weighs the same); seed rungs: rungs 1–${seeds.size}.`);
-  L.push(...img('rounds', 'held-out accuracy per round'), ...img('levels', 'held-out accuracy per round and level'), ...img('coverage', 'training-set coverage per round'));
+  if (seeds)
+    L.push(
+      '',
+      `Rungs without seeds: the mean of the per-rung greedy accuracies over rungs above ${seeds.size} (each rung weighs the same); seed rungs: rungs 1–${seeds.size}.`,
+    );
+  L.push(
+    ...img('rounds', 'held-out accuracy per round'),
+    ...img('levels', 'held-out accuracy per round and level'),
+    ...img('coverage', 'training-set coverage per round'),
+  );
 
   L.push('', '## Held-out accuracy per round and level', '', 'Each cell: accuracy % (mean generated tokens per problem); — where a mode was not evaluated.');
   for (const r of rep.rounds) {
@@ -409,7 +427,12 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
     );
   }
   if (plots.has('tokens')) {
-    L.push('', '## Accuracy against generated tokens', '', 'A point per round and mode (labelled with its round); dashed: the k-sample curves of the sampling modes (maj@k, rm@k, pass@k over the first k samples), each from the last round that has it.');
+    L.push(
+      '',
+      '## Accuracy against generated tokens',
+      '',
+      'A point per round and mode (labelled with its round); dashed: the k-sample curves of the sampling modes (maj@k, rm@k, pass@k over the first k samples), each from the last round that has it.',
+    );
     L.push(...img('tokens', 'accuracy against mean generated tokens per problem'));
   }
 
@@ -458,7 +481,10 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
   const total = s.rounds.reduce((a, st) => a + Object.values(st.wallSeconds).reduce((x, y) => x + y, 0), 0);
   const evalTotal = s.rounds.reduce((a, st) => a + (st.wallSeconds.eval ?? 0), 0);
   const span = (Date.parse(s.updated) - Date.parse(s.started)) / 60_000;
-  L.push('', `Wall time: ${(total / 60).toFixed(1)} min in all, ${((total - evalTotal) / 60).toFixed(1)} min without the held-out evaluations; the run's start-to-last-update span is ${span.toFixed(1)} min.`);
+  L.push(
+    '',
+    `Wall time: ${(total / 60).toFixed(1)} min in all, ${((total - evalTotal) / 60).toFixed(1)} min without the held-out evaluations; the run's start-to-last-update span is ${span.toFixed(1)} min.`,
+  );
   if (s.stageTimes !== 'checkpointed') {
     L.push(
       '',
@@ -470,13 +496,29 @@ export function renderMarkdown(rep: EvolveReport, opts: { plots?: Iterable<PlotI
   if (rep.sftAblation) {
     const a = rep.sftAblation;
     const levels = [...new Set(a.rows.flatMap((r) => Object.keys(r.perLevel)))].sort(byLevel);
-    const what = [a.round !== undefined ? `round ${a.round} data` : null, a.samplesPerProblem !== undefined ? `${a.samplesPerProblem} self-samples per problem` : null].filter(Boolean);
-    L.push('', `## SFT-data ablation${what.length ? ` (${what.join(', ')})` : ''}`, '', `Greedy held-out accuracy % of the policy fine-tuned from the same base on each kind of data. ${madeBy(a.command)}`, '');
-    L.push(...table(['data', 'examples', ...levels.map((l) => `L${l}`), 'all'], a.rows.map((r) => [r.data, r.examples, ...levels.map((l) => pct(r.perLevel[l])), pct(r.all)])));
+    const what = [
+      a.round !== undefined ? `round ${a.round} data` : null,
+      a.samplesPerProblem !== undefined ? `${a.samplesPerProblem} self-samples per problem` : null,
+    ].filter(Boolean);
+    L.push(
+      '',
+      `## SFT-data ablation${what.length ? ` (${what.join(', ')})` : ''}`,
+      '',
+      `Greedy held-out accuracy % of the policy fine-tuned from the same base on each kind of data. ${madeBy(a.command)}`,
+      '',
+    );
+    L.push(
+      ...table(
+        ['data', 'examples', ...levels.map((l) => `L${l}`), 'all'],
+        a.rows.map((r) => [r.data, r.examples, ...levels.map((l) => pct(r.perLevel[l])), pct(r.all)]),
+      ),
+    );
   }
   if (rep.rewardAblation) {
     const a = rep.rewardAblation;
-    const levels = [...new Set(a.rows.flatMap((r) => [...Object.keys(r.bestOfN ?? {}), ...Object.keys(r.mcts ?? {})]))].filter((l) => l !== 'all').sort(byLevel);
+    const levels = [...new Set(a.rows.flatMap((r) => [...Object.keys(r.bestOfN ?? {}), ...Object.keys(r.mcts ?? {})]))]
+      .filter((l) => l !== 'all')
+      .sort(byLevel);
     const hasMcts = a.rows.some((r) => r.mcts);
     L.push('', `## Reward-model ablation (${a.round !== undefined ? `round ${a.round} policy and trees, ` : ''}N = ${a.n})`, '');
     L.push(
@@ -546,9 +588,11 @@ export function plotSpecs(rep: EvolveReport): Partial<Record<PlotId, vl.TopLevel
   const coverageOrder = ['all levels', ...[...new Set(coverage.map((p) => p.series))].filter((x) => x !== 'all levels').sort(byLevel)];
   const out: Partial<Record<PlotId, vl.TopLevelSpec>> = {};
   if (perRound.length) out.rounds = perRoundSpec({ title: 'Held-out accuracy per round', y: 'accuracy %', points: perRound, order });
-  if (perLevel.length) out.levels = perLevelSpec({ title: 'Held-out accuracy per round, by level', y: 'accuracy %', points: perLevel, order, levels: rep.levels });
+  if (perLevel.length)
+    out.levels = perLevelSpec({ title: 'Held-out accuracy per round, by level', y: 'accuracy %', points: perLevel, order, levels: rep.levels });
   if (tokens.length) out.tokens = tokensSpec({ title: 'Accuracy against generated tokens per problem', points: tokens, curves, order });
-  if (coverage.length) out.coverage = perRoundSpec({ title: 'Training-set coverage per round', y: 'problems with a verified solution %', points: coverage, order: coverageOrder });
+  if (coverage.length)
+    out.coverage = perRoundSpec({ title: 'Training-set coverage per round', y: 'problems with a verified solution %', points: coverage, order: coverageOrder });
   return out;
 }
 

@@ -192,7 +192,13 @@ export async function runSampling(
       l.n++;
       l.solved += r.correctTerminals > 0 ? 1 : 0;
     }
-    return { problems: problems.length, done: kept.length, solved: kept.filter((r) => r.correctTerminals > 0).length, tokens: kept.reduce((a, r) => a + r.tokens, 0), perLevel };
+    return {
+      problems: problems.length,
+      done: kept.length,
+      solved: kept.filter((r) => r.correctTerminals > 0).length,
+      tokens: kept.reduce((a, r) => a + r.tokens, 0),
+      perLevel,
+    };
   };
   const writeManifest = (status: string) =>
     atomicWriteJson(manifestPath, { format: 'rstar-ts/synth-run@1', status, updated: new Date().toISOString(), config: run, search, counts: counts() });
@@ -285,7 +291,7 @@ export function roundSftSet(
   if (replay === 'all') {
     const seen = new Set<string>();
     const examples: RoundSftExample[] = [];
-    for (const ex of [...earlier.flat(), ...fresh]) if (!seen.has(key(ex))) (seen.add(key(ex)), examples.push(ex));
+    for (const ex of [...earlier.flat(), ...fresh]) if (!seen.has(key(ex))) seen.add(key(ex)), examples.push(ex);
     return { examples, fresh: examples.filter((e) => e.round === r).length, replay: examples.filter((e) => e.round !== r).length };
   }
   const solvedNow = new Set(fresh.map((e) => e.problem_id));

@@ -280,7 +280,11 @@ function ineqIntervals(n: Extract<Node, { k: 'ineq' }>): { v: string; iv: Interv
     if (isConstantTex(l) || !isConstantTex(r)) return null;
     v = l;
     const cst = leafOf(r);
-    if (op === '\\ne') return absIntervals(v, [{ lo: ninf, hi: cst, lc: false, hc: false }, { lo: cst, hi: inf, lc: false, hc: false }]);
+    if (op === '\\ne')
+      return absIntervals(v, [
+        { lo: ninf, hi: cst, lc: false, hc: false },
+        { lo: cst, hi: inf, lc: false, hc: false },
+      ]);
     if (op === '<' || op === '\\le') {
       hi = cst;
       hc = op === '\\le';
@@ -374,9 +378,7 @@ function intervalEqual(a: Interval, b: Interval, x: Ctx): boolean {
 }
 
 function intervalsEqual(a: Interval[], b: Interval[], x: Ctx): boolean {
-  return (
-    a.every((i) => b.some((j) => intervalEqual(i, j, x))) && b.every((j) => a.some((i) => intervalEqual(i, j, x)))
-  );
+  return a.every((i) => b.some((j) => intervalEqual(i, j, x))) && b.every((j) => a.some((i) => intervalEqual(i, j, x)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,7 +487,11 @@ function textEqual(a: Node, b: Node): boolean {
     const lb = /^\(?([A-Ea-e])\)?$/.exec(tb.replace(/[{}\s]/g, ''));
     return !!la && !!lb && la[1].toUpperCase() === lb[1].toUpperCase();
   }
-  const k = (s: string) => s.toLowerCase().replace(/\\text\{([^{}]*)\}/g, '$1').replace(/[\s{}.,'"]/g, '');
+  const k = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/\\text\{([^{}]*)\}/g, '$1')
+      .replace(/[\s{}.,'"]/g, '');
   return k(ta) === k(tb);
 }
 
@@ -544,9 +550,7 @@ function ineqEqual(a: Node, b: Node, x: Ctx): boolean {
       const n = a.ops.length;
       const fwd = a.ops.every((o, i) => relEqual(a.terms[i], o, a.terms[i + 1], b.terms[i], b.ops[i], b.terms[i + 1], x));
       if (fwd) return true;
-      const rev = a.ops.every((o, i) =>
-        relEqual(a.terms[i], o, a.terms[i + 1], b.terms[n - i], FLIP[b.ops[n - 1 - i]] ?? '', b.terms[n - 1 - i], x),
-      );
+      const rev = a.ops.every((o, i) => relEqual(a.terms[i], o, a.terms[i + 1], b.terms[n - i], FLIP[b.ops[n - 1 - i]] ?? '', b.terms[n - 1 - i], x));
       if (rev) return true;
     }
     const ia = ineqIntervals(a);

@@ -157,7 +157,7 @@ export function parseTex(tex: string, deadline: number, now: () => number = Date
     const engineRef = ce();
     const ms = Math.max(10, deadline - now());
     const expr = scoped(() => engineRef.withTimeLimit(ms, () => engineRef.parse(key))) as Expr | null;
-    if (expr && expr.isValid) {
+    if (expr?.isValid) {
       const json = expr.json;
       const syms = new Set<string>();
       const st: WalkState = { size: 0, risky: false, transcendental: false };
@@ -223,8 +223,7 @@ export function engineValue(p: Parsed, ms: number): C | null {
 // Complex arithmetic
 
 const add = (a: C, b: C): C => c(a.re + b.re, a.im + b.im);
-const mul = (a: C, b: C): C =>
-  a.im === 0 && b.im === 0 ? c(a.re * b.re) : c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
+const mul = (a: C, b: C): C => (a.im === 0 && b.im === 0 ? c(a.re * b.re) : c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re));
 function div(a: C, b: C): C {
   if (a.im === 0 && b.im === 0) return c(a.re / b.re);
   const d = b.re * b.re + b.im * b.im;
@@ -245,11 +244,11 @@ function isInt(x: number): boolean {
 /** Power with the real-valued convention for odd roots of negative reals. */
 function cpow(a: C, b: C, ratDen?: number): C {
   if (a.im === 0 && b.im === 0) {
-    if (a.re >= 0 || isInt(b.re)) return c(Math.pow(a.re, b.re));
+    if (a.re >= 0 || isInt(b.re)) return c(a.re ** b.re);
     if (ratDen !== undefined && ratDen % 2 === 1) {
       // (-x)^(p/q) with q odd: real value
       const p = Math.round(b.re * ratDen);
-      const mag = Math.pow(-a.re, b.re);
+      const mag = (-a.re) ** b.re;
       return c(p % 2 === 0 ? mag : -mag);
     }
   }
@@ -276,14 +275,14 @@ function gamma(x: number): number {
   if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * gamma(1 - x));
   const g = 7;
   const p = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   x -= 1;
   let a = p[0];
   const t = x + g + 0.5;
   for (let i = 1; i < g + 2; i++) a += p[i] / (x + i);
-  return Math.sqrt(2 * Math.PI) * Math.pow(t, x + 0.5) * Math.exp(-t) * a;
+  return Math.sqrt(2 * Math.PI) * t ** (x + 0.5) * Math.exp(-t) * a;
 }
 function factorial(x: number): number {
   if (x < 0 && isInt(x)) return NaN;
@@ -360,7 +359,9 @@ class Unsupported extends Error {}
 
 /** True for function heads that are user symbols (f, g, W, Phi, a_n), not library functions. */
 function isUserFunction(h: string): boolean {
-  return /^[A-Za-z](?:_\w+)?$/.test(h) || /^(?:alpha|beta|gamma|delta|phi|Phi|psi|Psi|theta|Theta|omega|Omega|varphi|sigma|Sigma|tau|rho|mu|lambda|Lambda)$/.test(h);
+  return (
+    /^[A-Za-z](?:_\w+)?$/.test(h) || /^(?:alpha|beta|gamma|delta|phi|Phi|psi|Psi|theta|Theta|omega|Omega|varphi|sigma|Sigma|tau|rho|mu|lambda|Lambda)$/.test(h)
+  );
 }
 
 function scalar(v: V): C {
@@ -480,7 +481,7 @@ function ev(j: Json, vars: Map<string, C>): V {
     case 'Root': {
       const base = scalar(ev(args[0], vars));
       const n = scalar(ev(args[1], vars)).re;
-      if (base.im === 0 && base.re < 0 && isInt(n) && n % 2 === 1) return c(-Math.pow(-base.re, 1 / n));
+      if (base.im === 0 && base.re < 0 && isInt(n) && n % 2 === 1) return c(-((-base.re) ** (1 / n)));
       return cpow(base, c(1 / n));
     }
     case 'Log': {
@@ -535,7 +536,11 @@ function ev(j: Json, vars: Map<string, C>): V {
     const a = ev(args[0], vars);
     return isM(a) ? matMap(a, u) : u(a);
   }
-  if (isUserFunction(h)) return uninterpreted(h, args.map((a) => scalar(ev(a, vars))));
+  if (isUserFunction(h))
+    return uninterpreted(
+      h,
+      args.map((a) => scalar(ev(a, vars))),
+    );
   throw new Unsupported(h);
 }
 
@@ -616,6 +621,7 @@ function bits(x: bigint): bigint {
 }
 function qpow(b: Q, e: bigint): Q {
   if (e < 0n) return qpow(q(b.d, b.n), -e);
+  // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only
   const nb = bits(b.n) > bits(b.d) ? bits(b.n) : bits(b.d);
   if (nb * e > MAX_BITS) throw new Unsupported('too big');
   return q(b.n ** e, b.d ** e);

@@ -185,14 +185,14 @@ export function isBareAnswer(t: string): boolean {
   for (const w of words) {
     const l = w.toLowerCase();
     if (PROSE.has(l)) return false;
-    if (w.length >= 4 && !UNIT_WORDS.has(l) && !isNumberWord(l) && !MATH_WORDS.has(l) && !/^(?:percent|percentage|square|cubic|and|or)$/.test(l))
-      return false;
+    if (w.length >= 4 && !UNIT_WORDS.has(l) && !isNumberWord(l) && !MATH_WORDS.has(l) && !/^(?:percent|percentage|square|cubic|and|or)$/.test(l)) return false;
   }
   // Words of 2-3 letters: allowed (variables, units, "and"), but many of them are prose.
   return words.filter((w) => w.length > 1).length <= 6;
 }
 
-const NUMBER_RE = /(?<=^|[\s=(:,$€£¥*[{]|\\\$)(-?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|-?\.\d+)(\s*(?:\\?%|percent(?:age)?|pct)(?![a-zA-Z]))?/gi;
+const NUMBER_RE =
+  /(?<=^|[\s=(:,$€£¥*[{]|\\\$)(-?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?|-?\.\d+)(\s*(?:\\?%|percent(?:age)?|pct)(?![a-zA-Z]))?/gi;
 
 function numbersIn(t: string): string[] {
   const out: string[] = [];
@@ -218,7 +218,10 @@ function refine(capture: string): string | null {
   // Up to the end of the sentence.
   const stop = /\.(?=\s|$)|\n/.exec(c);
   if (stop) c = c.slice(0, stop.index);
-  c = c.replace(/\*\*/g, '').trim().replace(/[.,;]+$/, '');
+  c = c
+    .replace(/\*\*/g, '')
+    .trim()
+    .replace(/[.,;]+$/, '');
   if (c === '') return null;
   if (isBareAnswer(c) && !/\$/.test(c)) return c;
   const inner = mathSpans(c);
@@ -266,7 +269,11 @@ export function extractAnswer(text: string): string | null {
     if (r !== null && r !== '') return r;
   }
 
-  if (isBareAnswer(t)) return t.trim().replace(/(?<!\\)[.。]+$/, '').trim();
+  if (isBareAnswer(t))
+    return t
+      .trim()
+      .replace(/(?<!\\)[.。]+$/, '')
+      .trim();
 
   const spans = mathSpans(t);
   if (spans.length > 0) {

@@ -29,10 +29,35 @@ export const UNIT_WORDS = new Set(
 
 /** Short words that may appear in a bare answer but must not be stripped as units. */
 const NUMBER_WORDS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-  eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fourty: 40, fifty: 50, sixty: 60,
-  seventy: 70, eighty: 80, ninety: 90,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fourty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
 };
 const SCALE_WORDS: Record<string, number> = { hundred: 100, thousand: 1000, million: 1e6, billion: 1e9 };
 
@@ -198,9 +223,7 @@ function depths(s: string): Int32Array {
 export function stripThousands(s: string): string {
   let out = s.replace(/(\d)\s*,\s*\\!\s*(?=\d{3}(?!\d))/g, '$1').replace(/(\d)\\[,!]\s*(?=\d{3}(?!\d))/g, '$1');
   const d = depths(out);
-  out = out.replace(/(?<![\d.,])-?[1-9]\d{0,2}(?:,\d{3})+(?![\d]|,\d)/g, (m, offset: number) =>
-    d[offset] > 0 ? m : m.replace(/,/g, ''),
-  );
+  out = out.replace(/(?<![\d.,])-?[1-9]\d{0,2}(?:,\d{3})+(?![\d]|,\d)/g, (m, offset: number) => (d[offset] > 0 ? m : m.replace(/,/g, '')));
   return out;
 }
 
@@ -253,18 +276,17 @@ export function normalizeAnswer(input: string): string {
     .replace(/~/g, ' ');
   s = s.replace(/\\(?:dfrac|tfrac|cfrac|nicefrac)(?![a-zA-Z])/g, '\\frac').replace(/\\(?:dbinom|tbinom)(?![a-zA-Z])/g, '\\binom');
   s = s.replace(/\\(?:text|mbox|textnormal|textrm|mathrm|operatorname)\s+\{/g, (m) => m.replace(/\s+/g, ''));
-  s = s.replace(/\\degree(?![a-zA-Z])/g, '^\\circ').replace(/\^\s*\{\s*\\circ\s*\}/g, '^\\circ').replace(/\^\s*\\circ/g, '^\\circ');
+  s = s
+    .replace(/\\degree(?![a-zA-Z])/g, '^\\circ')
+    .replace(/\^\s*\{\s*\\circ\s*\}/g, '^\\circ')
+    .replace(/\^\s*\\circ/g, '^\\circ');
   s = canonRelations(s);
   s = fixMalformed(s);
   // \mathrm{e}, \mathrm{i}: the constants.
   s = s.replace(/\\(?:mathrm|mathit|rm)\{\s*([ei])\s*\}/g, '$1');
   // "and" / "or" joining list items (in \text{} or as plain words) become commas.
   s = s.replace(/\\text\{\s*,?\s*(?:and|or)\s*,?\s*\}/gi, ',');
-  s = outsideText(s, (x) =>
-    x
-      .replace(/(^|[\s,])(?:and|or)(?=[\s,]|$)/gi, '$1,')
-      .replace(/(?<=[\d)\]}])\s*or\s*(?=[(\[{A-Z\d\\-])/g, ','),
-  );
+  s = outsideText(s, (x) => x.replace(/(^|[\s,])(?:and|or)(?=[\s,]|$)/gi, '$1,').replace(/(?<=[\d)\]}])\s*or\s*(?=[([{A-Z\d\\-])/g, ','));
   // Spoken infinity.
   s = outsideText(s, (x) => x.replace(/(^|[^a-zA-Z\\])(?:infinity|infty|inf)(?![a-zA-Z])/gi, '$1\\infty '));
   s = s.replace(/\+\s*\\infty/g, '\\infty');
@@ -278,7 +300,7 @@ export function normalizeAnswer(input: string): string {
   s = collapseSpaces(s);
   s = canonDecimals(s);
   // Degrees after a plain number (a whole item): 30^\circ → 30. Inside functions (\sin 30^\circ) they stay.
-  s = s.replace(/(^|[,;(\[])(-?\d+(?:\.\d+)?)\^\\circ(?=$|[,;)\]])/g, '$1$2');
+  s = s.replace(/(^|[,;([])(-?\d+(?:\.\d+)?)\^\\circ(?=$|[,;)\]])/g, '$1$2');
   // Whole answer "1 000" was joined by collapseSpaces; strip a trailing sentence period and punctuation.
   s = s.replace(/^[:=\s]+/, '').replace(/(?:[.,;:\s]|\\\\)+$/g, '');
   // Redundant grouping braces around the whole answer: {1,3} → 1,3 (not \{1,3\}).
@@ -370,7 +392,10 @@ function collapseSpaces(s: string): string {
   // "1 000 000" at top level: a space-separated thousands number as the whole answer.
   let t = masked.trim();
   if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(t)) t = t.replace(/ /g, '');
-  t = t.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z0-9])/g, '$1\u0003').replace(/\s+/g, '').replace(/\u0003/g, ' ');
+  t = t
+    .replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z0-9])/g, '$1\u0003')
+    .replace(/\s+/g, '')
+    .replace(/\u0003/g, ' ');
   // Commas are written ", " so that a list "45, 135" never reads back as the number 45,135.
   t = t.replace(/,/g, ', ');
   // eslint-disable-next-line no-control-regex

@@ -93,7 +93,10 @@ export function leaf(t: string): Node {
     pct = true;
     s = s.replace(/(?:\\%)+$/, '').trim();
   }
-  s = s.replace(/\^\\circ$/, '').replace(/\\circ$/, '').trim();
+  s = s
+    .replace(/\^\\circ$/, '')
+    .replace(/\\circ$/, '')
+    .trim();
   if (s.startsWith('+') && s.length > 1) s = s.slice(1);
   return { k: 'leaf', tex: s, pct };
 }
@@ -223,7 +226,9 @@ export function parseAnswer(norm: string): Node {
 }
 
 function parseGroup(s: string): Node {
-  const parts = splitTop(s, [',']).parts.map((p) => p.trim()).filter((p) => p !== '');
+  const parts = splitTop(s, [','])
+    .parts.map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length > 1) return { k: 'list', items: flatten(parts.map((p) => parseItem(p))) };
   if (parts.length === 0) return { k: 'text', s: '', mc: false };
   return parseItem(parts[0]);

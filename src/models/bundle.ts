@@ -89,9 +89,7 @@ export function loadBundle(dir: string): Bundle {
     return p;
   };
   if (tokenizer.vocabSize > manifest.architecture.vocab_size) {
-    throw new Error(
-      `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${manifest.architecture.vocab_size}`,
-    );
+    throw new Error(`${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${manifest.architecture.vocab_size}`);
   }
   return { dir, manifest, tokenizer, policyPath: filePath(manifest.policy, 'policy'), ppmPath: filePath(manifest.ppm, 'ppm') };
 }

@@ -472,7 +472,14 @@ export function readPairs(path: string): PpmPair[] {
       return { prompt: d.prompt, chosen: d.pos, rejected: d.neg, chosen_q: null, rejected_q: null, weight: 1 / ((d.pos_count ?? 1) * (d.neg_count ?? 1)) };
     }
     const d = validateRecord(ourPair, rec, path, PAIR_EXPECT);
-    const p: PpmPair = { prompt: d.prompt, chosen: d.chosen, rejected: d.rejected, chosen_q: d.chosen_q ?? null, rejected_q: d.rejected_q ?? null, weight: d.weight ?? 1 };
+    const p: PpmPair = {
+      prompt: d.prompt,
+      chosen: d.chosen,
+      rejected: d.rejected,
+      chosen_q: d.chosen_q ?? null,
+      rejected_q: d.rejected_q ?? null,
+      weight: d.weight ?? 1,
+    };
     if (d.problem_id !== undefined) p.problem_id = d.problem_id;
     if (d.depth !== undefined) p.depth = d.depth;
     return p;

@@ -3,7 +3,7 @@
  * probe with a short timeout and no retries (so a wrong URL or a stopped Redis is one clear error, not
  * a storm of reconnect warnings), then long-lived connections that ride out a Redis restart.
  */
-import { Socket, connect as tcpConnect } from 'node:net';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -50,10 +50,15 @@ const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Bu
  * within `timeoutMs`, once. Throws QueueUnreachableError naming the URL.
  */
 export async function probeRedis(q: QueueUrl, timeoutMs = 3000): Promise<void> {
-  const fail = (why: string) => new QueueUnreachableError(`Redis at ${q.display} is not reachable: ${why} (start it, e.g. redis-server --port ${q.port} --appendonly yes, or fix --queue)`);
+  const fail = (why: string) =>
+    new QueueUnreachableError(`Redis at ${q.display} is not reachable: ${why} (start it, e.g. redis-server --port ${q.port} --appendonly yes, or fix --queue)`);
   await new Promise<void>((resolve, reject) => {
     const sock: Socket = q.tls ? tlsConnect({ host: q.host, port: q.port, servername: q.host }) : tcpConnect({ host: q.host, port: q.port });
-    const cmds = [...(q.password !== undefined ? [q.username ? resp('AUTH', q.username, q.password) : resp('AUTH', q.password)] : []), resp('SELECT', String(q.db)), resp('PING')];
+    const cmds = [
+      ...(q.password !== undefined ? [q.username ? resp('AUTH', q.username, q.password) : resp('AUTH', q.password)] : []),
+      resp('SELECT', String(q.db)),
+      resp('PING'),
+    ];
     const expected = cmds.length;
     let buf = '';
     let replies = 0;

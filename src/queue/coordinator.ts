@@ -61,7 +61,12 @@ export interface CoordinateOptions {
  * failed for good (returned in `failed`), or when `signal` aborts (jobs stay queued; a rerun collects
  * them). Throws when Redis is not reachable, before anything is enqueued.
  */
-export async function coordinate<R>(opts: CoordinateOptions, todo: Problem[], onResult: (value: R) => void, signal?: AbortSignal): Promise<{ failed: FailedProblem[] }> {
+export async function coordinate<R>(
+  opts: CoordinateOptions,
+  todo: Problem[],
+  onResult: (value: R) => void,
+  signal?: AbortSignal,
+): Promise<{ failed: FailedProblem[] }> {
   await probeRedis(opts.queue);
   const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
   const { settings } = opts;
@@ -130,7 +135,13 @@ export async function coordinate<R>(opts: CoordinateOptions, todo: Problem[], on
       if (now - lastFleet > 1000 || pending.size === 0) {
         lastFleet = now;
         const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
-        const f: FleetStatus = { workers: await queue.getWorkersCount(), waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+        const f: FleetStatus = {
+          workers: await queue.getWorkersCount(),
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+        };
         opts.onFleet?.(f);
         // Jobs gone from Redis without a result (a Redis that lost its data): enqueue them again.
         if (pending.size > 0 && f.waiting + f.active + f.delayed + (c.completed ?? 0) === 0 && c.failed === 0) await enqueue([...pending]);

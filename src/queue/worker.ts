@@ -81,7 +81,13 @@ export async function runWorker(opts: WorkerOptions, makeSolver: () => Promise<S
             try {
               const r = await srv.solve(s, p);
               completed++;
-              opts.onJob?.({ runId: s.runId, problemId: p.id, ok: true, ms: Date.now() - ts, tokens: (r as { tokens?: number }).tokens ?? (r as { result?: { tokens?: number } }).result?.tokens });
+              opts.onJob?.({
+                runId: s.runId,
+                problemId: p.id,
+                ok: true,
+                ms: Date.now() - ts,
+                tokens: (r as { tokens?: number }).tokens ?? (r as { result?: { tokens?: number } }).result?.tokens,
+              });
               return r;
             } catch (e) {
               failed++;

@@ -44,17 +44,11 @@ async function write(out: NodeJS.WritableStream, s: string): Promise<void> {
   if (!out.write(s)) await once(out, 'drain');
 }
 
-export async function runExecCommand(
-  input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
-  opts: ExecCommandOptions = {},
-): Promise<number> {
+export async function runExecCommand(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, opts: ExecCommandOptions = {}): Promise<number> {
   const stderr = opts.stderr ?? process.stderr;
   let sandbox: Sandbox;
   try {
-    sandbox =
-      opts.sandbox ??
-      (await createSandbox({ workers: opts.workers, unsafeNoSandbox: opts.unsafeNoSandbox, timeoutMs: opts.timeoutMs }));
+    sandbox = opts.sandbox ?? (await createSandbox({ workers: opts.workers, unsafeNoSandbox: opts.unsafeNoSandbox, timeoutMs: opts.timeoutMs }));
   } catch (e) {
     stderr.write(`rstar exec: ${(e as Error).message}\n`);
     return 1;

@@ -34,16 +34,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResultCache, programKey } from './cache.js';
 import { WorkerPool, type PoolResult, type ReadyInfo, type WorkerSpec } from './pool.js';
-import {
-  bwrapArgs,
-  checkSandboxSupport,
-  probePython,
-  sandboxEnv,
-  sandboxUser,
-  SandboxUnavailableError,
-  serverScriptPath,
-  UNSAFE_HINT,
-} from './support.js';
+import { bwrapArgs, checkSandboxSupport, probePython, sandboxEnv, sandboxUser, SandboxUnavailableError, serverScriptPath, UNSAFE_HINT } from './support.js';
 import type { ExecOptions, ExecResult, ExecStatus, Executor } from './types.js';
 
 export type { ExecOptions, ExecResult, ExecStatus, Executor } from './types.js';
@@ -190,12 +181,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
       if (user) chownSync(scratch, user.uid, user.gid);
       return {
         command: python.exe,
-        args: [
-          '-s',
-          '-c',
-          serverSource,
-          JSON.stringify({ ...baseConfig, scratch, wipe_scratch_root: false, require_seccomp: false }),
-        ],
+        args: ['-s', '-c', serverSource, JSON.stringify({ ...baseConfig, scratch, wipe_scratch_root: false, require_seccomp: false })],
         env: sandboxEnv(scratch),
         cwd: scratch,
         uid: user?.uid,

@@ -55,7 +55,7 @@ export async function bestOfN(question: string, deps: SearchDeps, cfgIn: SearchC
     at += prefixes[i].length;
     t.score = t.answer === null ? -Infinity : aggregate(s, cfg.bonAggregate);
   });
-  const order = trajs.map((t, i) => i).sort((a, b) => trajs[b].score! - trajs[a].score! || a - b);
+  const order = trajs.map((_t, i) => i).sort((a, b) => trajs[b].score! - trajs[a].score! || a - b);
   let chosen = order[0];
   let votes: Array<{ answer: string; count: number }> = [];
   const valid = order.filter((i) => trajs[i].answer !== null);

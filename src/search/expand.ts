@@ -48,9 +48,7 @@ export async function expandStep(
   const prompt = formatPrompt(question) + prefix;
   const [proposals] = await wait(
     'policy',
-    deps.policy.generate([
-      { prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed },
-    ]),
+    deps.policy.generate([{ prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed }]),
   );
   let tokens = proposals.reduce((a, p) => a + p.tokens, 0);
   if (meter) {
@@ -69,21 +67,21 @@ export async function expandStep(
   if (meter) meter.totals.sandboxCalls += programs.length;
   const results = await wait('sandbox', Promise.all(programs.map((code) => deps.executor.run(code, { timeoutMs: cfg.execTimeoutMs }))));
   const candidates = unique.map((p, i): StepCandidate => {
-      const terminal = p.text.includes(TAGS.endOfCode);
-      const truncated = !terminal && !p.text.includes(TAGS.endOfStep);
-      const res = results[i];
-      return {
-        text: p.text,
-        tokens: p.tokens,
-        terminal,
-        execStatus: res.status,
-        output: res.stdout,
-        error: res.error,
-        answerText: null,
-        answer: null,
-        truncated,
-      };
-    });
+    const terminal = p.text.includes(TAGS.endOfCode);
+    const truncated = !terminal && !p.text.includes(TAGS.endOfStep);
+    const res = results[i];
+    return {
+      text: p.text,
+      tokens: p.tokens,
+      terminal,
+      execStatus: res.status,
+      output: res.stdout,
+      error: res.error,
+      answerText: null,
+      answer: null,
+      truncated,
+    };
+  });
   const finishing = candidates.filter((c) => c.terminal && c.execStatus === 'ok');
   if (finishing.length > 0) {
     if (meter) {
@@ -93,15 +91,15 @@ export async function expandStep(
     const answers = await wait(
       'policy',
       deps.policy.generate(
-      finishing.map((c, i) => ({
-        prompt: prompt + c.text + '\n' + formatOutput(c.output),
-        n: 1,
-        maxTokens: cfg.maxAnswerTokens,
-        temperature: 0,
-        topP: 1,
-        stop: [TAGS.endOfAnswer, EOS],
-        seed: seed + 7919 * (i + 1),
-      })),
+        finishing.map((c, i) => ({
+          prompt: prompt + c.text + '\n' + formatOutput(c.output),
+          n: 1,
+          maxTokens: cfg.maxAnswerTokens,
+          temperature: 0,
+          topP: 1,
+          stop: [TAGS.endOfAnswer, EOS],
+          seed: seed + 7919 * (i + 1),
+        })),
       ),
     );
     finishing.forEach((c, i) => {

@@ -21,11 +21,22 @@ export async function solve(question: string, deps: SearchDeps, cfg: SearchConfi
   const seed = hashSeed(cfg.seed, question);
   if (cfg.mode === 'greedy') {
     const [t] = await sampleSolutions(question, 1, 0, deps, cfg, seed);
-    return { mode: cfg.mode, answer: t.answer, trajectories: [t], chosen: 0, votes: t.answer ? [{ answer: t.answer, count: 1 }] : [], tokens: t.tokens, ms: performance.now() - t0 };
+    return {
+      mode: cfg.mode,
+      answer: t.answer,
+      trajectories: [t],
+      chosen: 0,
+      votes: t.answer ? [{ answer: t.answer, count: 1 }] : [],
+      tokens: t.tokens,
+      ms: performance.now() - t0,
+    };
   }
   if (cfg.mode !== 'self-consistency') throw new Error(`unknown search mode: ${String(cfg.mode)}`);
   const trajs = await sampleSolutions(question, cfg.n, cfg.temperature, deps, cfg, seed);
-  const classes = majorityVote(trajs.map((t) => t.answer), (a, b) => deps.judge.equal(a, b));
+  const classes = majorityVote(
+    trajs.map((t) => t.answer),
+    (a, b) => deps.judge.equal(a, b),
+  );
   const top = classes[0];
   return {
     mode: cfg.mode,

@@ -98,9 +98,7 @@ export function chooseAnswer(
   k: number,
   deps: SearchDeps,
 ): Choice {
-  const ranked = finals
-    .map((n) => ({ n, s: scoreOf(n), mq: meanPathQ(tree, n) }))
-    .sort((a, b) => b.s - a.s || b.mq - a.mq || a.n.id - b.n.id);
+  const ranked = finals.map((n) => ({ n, s: scoreOf(n), mq: meanPathQ(tree, n) })).sort((a, b) => b.s - a.s || b.mq - a.mq || a.n.id - b.n.id);
   const trajectories: Trajectory[] = ranked.map(({ n, s }) => toTrajectory(tree, n, s));
   const ranking = ranked.map(({ n, s }) => ({ node: n.id, score: s, answer: n.answer! }));
   if (ranked.length === 0) return { answer: null, trajectories, chosen: 0, votes: [], ranking };
@@ -181,7 +179,18 @@ export function finishTreeSearch(opts: {
     ms: totals.wallMs,
     totals,
     tree: cfg.keepTree
-      ? tree.toJSON({ mode, guide, question, gold: cfg.gold ?? null, seed: cfg.seed, config: treeConfig(cfg), answer: choice.answer, ranking: choice.ranking, chosen: choice.trajectories[choice.chosen]?.node ?? null, totals })
+      ? tree.toJSON({
+          mode,
+          guide,
+          question,
+          gold: cfg.gold ?? null,
+          seed: cfg.seed,
+          config: treeConfig(cfg),
+          answer: choice.answer,
+          ranking: choice.ranking,
+          chosen: choice.trajectories[choice.chosen]?.node ?? null,
+          totals,
+        })
       : undefined,
   };
 }

@@ -65,9 +65,9 @@ export const treeSchema = z.object({
     .partial(),
 });
 
-// What the search writes must be readable here (a compile-time check).
+// What the search writes must be readable here (a compile-time check; exported only so noUnusedLocals keeps it).
 type Assignable<T extends U, U> = T;
-type _WriterFits = Assignable<TreeJSON, z.infer<typeof treeSchema>>;
+export type _WriterFits = Assignable<TreeJSON, z.infer<typeof treeSchema>>;
 
 /** Validates a parsed tree JSON value; `where` (a file, a record) prefixes every error. */
 export function parseTree(raw: unknown, where: string): TreeJSON {

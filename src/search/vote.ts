@@ -1,5 +1,8 @@
 /** Groups answers into equivalence classes with the judge and returns them by descending count. */
-export function majorityVote(answers: Array<string | null>, equal: (a: string, b: string) => boolean): Array<{ answer: string; count: number; members: number[] }> {
+export function majorityVote(
+  answers: Array<string | null>,
+  equal: (a: string, b: string) => boolean,
+): Array<{ answer: string; count: number; members: number[] }> {
   const classes: Array<{ answer: string; count: number; members: number[] }> = [];
   answers.forEach((a, i) => {
     if (a === null) return;

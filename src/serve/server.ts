@@ -75,14 +75,27 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly type = status === 404 ? 'NotFoundError' : status === 413 ? 'RequestEntityTooLarge' : status === 429 ? 'RateLimitError' : status === 503 ? 'ServiceUnavailableError' : status >= 500 ? 'InternalServerError' : 'BadRequestError',
+    readonly type = status === 404
+      ? 'NotFoundError'
+      : status === 413
+        ? 'RequestEntityTooLarge'
+        : status === 429
+          ? 'RateLimitError'
+          : status === 503
+            ? 'ServiceUnavailableError'
+            : status >= 500
+              ? 'InternalServerError'
+              : 'BadRequestError',
     readonly param: string | null = null,
   ) {
     super(message);
   }
 }
 
-const stopSchema = z.union([z.string(), z.array(z.string()).max(32)]).nullable().optional();
+const stopSchema = z
+  .union([z.string(), z.array(z.string()).max(32)])
+  .nullable()
+  .optional();
 
 /** The OpenAI completions request, with the vLLM sampling extensions rstar's client sends. */
 export const completionRequestSchema = z.object({
@@ -137,7 +150,10 @@ export class RstarServer {
     // connectionsCheckingInterval, so that is kept well below the timeouts.
     const requestTimeout = this.o.requestTimeoutMs;
     const headersTimeout = Math.min(this.o.headersTimeoutMs, requestTimeout);
-    this.server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout >> 2)) }, (req, res) => void this.handle(req, res));
+    this.server = createServer(
+      { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout >> 2)) },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 65_000;
     this.server.maxConnections = this.o.maxConnections;
   }
@@ -199,7 +215,8 @@ export class RstarServer {
       if (req.method === 'GET' && (path === '/health' || path === '/v1/health')) return send(res, 200, { status: 'ok' });
       if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return send(res, 200, this.models());
       if (req.method === 'GET' && (path === '/v1/stats' || path === '/stats')) return send(res, 200, this.statsBody());
-      const generation = path === '/v1/completions' || path === '/completions' ? 'completions' : path === '/v1/rewards' || path === '/rewards' ? 'rewards' : null;
+      const generation =
+        path === '/v1/completions' || path === '/completions' ? 'completions' : path === '/v1/rewards' || path === '/rewards' ? 'rewards' : null;
       if (!generation) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
       const body = await this.readJson(req);
@@ -228,7 +245,10 @@ export class RstarServer {
     if (this.stats.queued >= this.o.maxQueue) {
       this.stats.rejectedBusy++;
       const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.answerMs / 1000)));
-      throw new BusyError(`the server is busy: ${this.stats.queued} requests are queued (--max-queue ${this.o.maxQueue}); retry after ${retryAfterS} s`, retryAfterS);
+      throw new BusyError(
+        `the server is busy: ${this.stats.queued} requests are queued (--max-queue ${this.o.maxQueue}); retry after ${retryAfterS} s`,
+        retryAfterS,
+      );
     }
     this.stats.queued++;
     const t0 = performance.now();
@@ -263,16 +283,27 @@ export class RstarServer {
 
   private models(): unknown {
     const data: unknown[] = [];
-    if (this.o.policy) data.push({ id: this.o.modelName, object: 'model', created: this.created, owned_by: 'rstar', root: this.o.modelName, parent: null, max_model_len: this.o.maxContext ?? null });
+    if (this.o.policy)
+      data.push({
+        id: this.o.modelName,
+        object: 'model',
+        created: this.created,
+        owned_by: 'rstar',
+        root: this.o.modelName,
+        parent: null,
+        max_model_len: this.o.maxContext ?? null,
+      });
     const rname = this.o.rewardModelName ?? this.o.modelName;
-    if (this.o.reward && !(this.o.policy && rname === this.o.modelName)) data.push({ id: rname, object: 'model', created: this.created, owned_by: 'rstar', root: rname, parent: null });
+    if (this.o.reward && !(this.o.policy && rname === this.o.modelName))
+      data.push({ id: rname, object: 'model', created: this.created, owned_by: 'rstar', root: rname, parent: null });
     return { object: 'list', data };
   }
 
   private readJson(req: IncomingMessage): Promise<unknown> {
     const limit = this.o.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+    if (Number.isFinite(declared) && declared > limit)
+      return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -316,16 +347,24 @@ export class RstarServer {
     if (b.stream) throw new HttpError(400, 'stream is not supported by rstar serve', 'BadRequestError', 'stream');
     if (b.echo) throw new HttpError(400, 'echo is not supported by rstar serve', 'BadRequestError', 'echo');
     if (b.logprobs !== undefined && b.logprobs !== null) throw new HttpError(400, 'logprobs are not supported by rstar serve', 'BadRequestError', 'logprobs');
-    if (b.best_of !== undefined && b.best_of !== null && b.best_of !== (b.n ?? 1)) throw new HttpError(400, 'best_of is not supported by rstar serve', 'BadRequestError', 'best_of');
+    if (b.best_of !== undefined && b.best_of !== null && b.best_of !== (b.n ?? 1))
+      throw new HttpError(400, 'best_of is not supported by rstar serve', 'BadRequestError', 'best_of');
     const n = b.n ?? 1;
     if (n > this.o.maxN) throw new HttpError(400, `n must be at most ${this.o.maxN}, got ${n}`, 'BadRequestError', 'n');
     const prompts = typeof b.prompt === 'string' ? [b.prompt] : b.prompt;
-    if (prompts.length > this.o.maxPrompts) throw new HttpError(400, `at most ${this.o.maxPrompts} prompts per request, got ${prompts.length}`, 'BadRequestError', 'prompt');
+    if (prompts.length > this.o.maxPrompts)
+      throw new HttpError(400, `at most ${this.o.maxPrompts} prompts per request, got ${prompts.length}`, 'BadRequestError', 'prompt');
     const maxTokens = b.max_tokens ?? DEFAULT_MAX_TOKENS;
-    if (maxTokens > this.o.maxTokens) throw new HttpError(400, `max_tokens must be at most ${this.o.maxTokens}, got ${maxTokens}`, 'BadRequestError', 'max_tokens');
+    if (maxTokens > this.o.maxTokens)
+      throw new HttpError(400, `max_tokens must be at most ${this.o.maxTokens}, got ${maxTokens}`, 'BadRequestError', 'max_tokens');
     const asked = n * prompts.length * maxTokens;
     if (asked > this.o.maxRequestTokens) {
-      throw new HttpError(400, `this request asks for up to ${asked} tokens (n × prompts × max_tokens = ${n} × ${prompts.length} × ${maxTokens}); the limit is ${this.o.maxRequestTokens} per request`, 'BadRequestError', 'n');
+      throw new HttpError(
+        400,
+        `this request asks for up to ${asked} tokens (n × prompts × max_tokens = ${n} × ${prompts.length} × ${maxTokens}); the limit is ${this.o.maxRequestTokens} per request`,
+        'BadRequestError',
+        'n',
+      );
     }
     const stop = b.stop == null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop;
     if (stop.some((s) => s === '')) throw new HttpError(400, 'stop strings must not be empty', 'BadRequestError', 'stop');
@@ -333,7 +372,12 @@ export class RstarServer {
     const maxCtx = this.o.maxContext;
     promptTokens.forEach((t, i) => {
       if (maxCtx !== undefined && t >= maxCtx) {
-        throw new HttpError(400, `This model's maximum context length is ${maxCtx} tokens. However, prompt ${i} has ${t} tokens, which leaves no room to generate.`, 'BadRequestError', 'prompt');
+        throw new HttpError(
+          400,
+          `This model's maximum context length is ${maxCtx} tokens. However, prompt ${i} has ${t} tokens, which leaves no room to generate.`,
+          'BadRequestError',
+          'prompt',
+        );
       }
       if (prompts[i] === '') throw new HttpError(400, `prompt ${i} is empty`, 'BadRequestError', 'prompt');
     });
@@ -401,7 +445,13 @@ export class RstarServer {
     // score and usage always describe the whole input.
     const ctx = this.o.rewardMaxContext;
     tokens.forEach((t, i) => {
-      if (ctx !== undefined && t > ctx) throw new HttpError(400, `The reward model's maximum context length is ${ctx} tokens. However, input ${i} has ${t} tokens.`, 'BadRequestError', 'input');
+      if (ctx !== undefined && t > ctx)
+        throw new HttpError(
+          400,
+          `The reward model's maximum context length is ${ctx} tokens. However, input ${i} has ${t} tokens.`,
+          'BadRequestError',
+          'input',
+        );
     });
     const scores = await this.o.reward.score(input);
     const prompt = tokens.reduce((a, t) => a + t, 0);

@@ -124,7 +124,10 @@ export function parseSolution(response: string): ParsedSolution {
 
 /** The accumulated code of a path: what the sandbox runs at each step. */
 export function accumulatedCode(steps: Array<Pick<Step, 'code'>>): string {
-  return steps.map((s) => s.code).filter((c) => c.trim() !== '').join('\n');
+  return steps
+    .map((s) => s.code)
+    .filter((c) => c.trim() !== '')
+    .join('\n');
 }
 
 /** Formats a step body (comments + code) as it appears inside the code block. */

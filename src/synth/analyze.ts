@@ -123,7 +123,10 @@ const isCorrectTerminal = (n: TreeNodeJSON): boolean => n.terminal && n.correct 
  * `expansionTokens` when the tree has them, otherwise the nodes' tokens plus the merged duplicates'
  * tokens (`totalTokens` minus the nodes' tokens) restored as described at the top of the file.
  */
-export function expansionBatches(tree: TreeJSON, totalTokens: number): Array<{ parent: number; first: number; last: number; nodeTokens: number; cost: number }> {
+export function expansionBatches(
+  tree: TreeJSON,
+  totalTokens: number,
+): Array<{ parent: number; first: number; last: number; nodeTokens: number; cost: number }> {
   const batches = tree.nodes
     .filter((n) => n.children.length > 0)
     .map((n) => ({
@@ -169,7 +172,13 @@ export async function scoreCorrectPaths(tree: TreeJSON, reward: RewardModel): Pr
   for (const leaf of tree.nodes) if (isCorrectTerminal(leaf)) for (const n of pathTo(tree, leaf)) ids.add(n.id);
   const list = [...ids].sort((a, b) => a - b);
   if (list.length === 0) return new Map();
-  const texts = list.map((id) => tree.prompt + pathTo(tree, tree.nodes[id]).map((n) => n.text).join(''));
+  const texts = list.map(
+    (id) =>
+      tree.prompt +
+      pathTo(tree, tree.nodes[id])
+        .map((n) => n.text)
+        .join(''),
+  );
   const scores = await reward.score(texts);
   if (scores.length !== texts.length) throw new Error(`reward model ${reward.name}: ${scores.length} scores for ${texts.length} texts`);
   return new Map(list.map((id, i) => [id, scores[i]]));
@@ -188,7 +197,12 @@ export function analyzeProblem(rec: SynthRecord, ppm?: Map<number, number>, ppmT
     if (!isCorrectTerminal(leaf)) continue;
     const path = pathTo(tree, leaf);
     texts.add(path.map((n) => normalizeStepText(n.text)).join('\n'));
-    programs.add(path.map((n) => normalizeCode(n.code)).filter((c) => c !== '').join('\n'));
+    programs.add(
+      path
+        .map((n) => normalizeCode(n.code))
+        .filter((c) => c !== '')
+        .join('\n'),
+    );
     const badExec = path.some((n) => n.execStatus !== null && n.execStatus !== 'ok');
     const badPpm = ppm ? path.some((n) => (ppm.get(n.id) ?? Infinity) < ppmThreshold) : false;
     if (badExec) fpSandbox++;
@@ -325,9 +339,8 @@ export interface BudgetComparison {
  */
 export function compareAtBudgets(runs: BudgetRun[], budgets?: number[]): BudgetComparison {
   if (runs.length === 0) throw new Error('compareAtBudgets: no runs');
-  const common = runs
-    .map((r) => new Set(r.problems.map((p) => p.id)))
-    .reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
+  // biome-ignore lint/performance/noAccumulatingSpread: one pass per run, and runs are a handful
+  const common = runs.map((r) => new Set(r.problems.map((p) => p.id))).reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
   if (common.size === 0) throw new Error(`the runs ${runs.map((r) => r.name).join(', ')} have no problem in common`);
   const ids = [...common].sort();
   const tables = runs.map((r) => new Map(r.problems.map((p) => [p.id, p])));
@@ -373,7 +386,15 @@ export function compareAtBudgets(runs: BudgetRun[], budgets?: number[]): BudgetC
 }
 
 /** Parameters of a Llama-style policy from its architecture (embeddings, attention, MLP, norms, untied head). */
-export function llamaParameters(a: { vocab_size: number; d_model: number; n_layers: number; n_heads: number; n_kv_heads: number; d_ff: number; tie_embeddings: boolean }): number {
+export function llamaParameters(a: {
+  vocab_size: number;
+  d_model: number;
+  n_layers: number;
+  n_heads: number;
+  n_kv_heads: number;
+  d_ff: number;
+  tie_embeddings: boolean;
+}): number {
   const kv = (a.d_model / a.n_heads) * a.n_kv_heads;
   const layer = 2 * a.d_model * a.d_model + 2 * a.d_model * kv + 3 * a.d_model * a.d_ff + 2 * a.d_model;
   return a.vocab_size * a.d_model * (a.tie_embeddings ? 1 : 2) + a.n_layers * layer + a.d_model;

@@ -1,4 +1,17 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
@@ -131,7 +144,9 @@ export class ShardStore<T extends { id: string }> {
   static readAll<T extends { id: string }>(dir: string): T[] {
     const out: T[] = [];
     const seen = new Set<string>();
-    const names = readdirSync(dir).filter((n) => /^shard-\d{5}\.jsonl(\.gz)?$/.test(n)).sort();
+    const names = readdirSync(dir)
+      .filter((n) => /^shard-\d{5}\.jsonl(\.gz)?$/.test(n))
+      .sort();
     for (const n of names) {
       if (!n.endsWith('.gz') && names.includes(n + '.gz')) continue;
       const raw = readFileSync(join(dir, n));

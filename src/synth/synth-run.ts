@@ -109,6 +109,7 @@ export interface FailedProblem {
  * searches them here (`localSource`); `src/queue/` hands them to workers over Redis. Either way the
  * run directory is written by `runSynth` alone, through the same code.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a source that reports no failures may return nothing
 export type SynthSource = (todo: Problem[], onRecord: (r: SynthRecord) => void) => Promise<{ failed?: FailedProblem[] } | void>;
 
 /**
@@ -135,7 +136,19 @@ export function localSource(deps: SearchDeps, search: SearchConfig, concurrency:
 }
 
 /** The settings that must match for a run directory to be resumed (same problems, same trees). */
-export const RESUME_KEYS: Array<keyof SynthRunConfig> = ['dataSha256', 'policySha256', 'rewardSha256', 'seed', 'mode', 'rollouts', 'candidates', 'maxDepth', 'temperature', 'from', 'only'];
+export const RESUME_KEYS: Array<keyof SynthRunConfig> = [
+  'dataSha256',
+  'policySha256',
+  'rewardSha256',
+  'seed',
+  'mode',
+  'rollouts',
+  'candidates',
+  'maxDepth',
+  'temperature',
+  'from',
+  'only',
+];
 
 /**
  * Terminal-guided (or PPM-augmented) MCTS over every problem, many trees in flight, each finished
@@ -202,7 +215,7 @@ export async function runSynth(
       count(rec);
       opts.onProgress?.(progress);
     });
-    failed = (out && out.failed) || [];
+    failed = out?.failed || [];
     store.seal();
     writeManifest(failed.length ? 'incomplete' : 'complete', progress, failed);
   } finally {
@@ -295,7 +308,10 @@ export function rerunSeed(from: string[], seed?: number): number {
   const seeds = from.map((dir) => ({ dir, seed: readRunManifest(dir).config.seed }));
   if (seed !== undefined) {
     const clash = seeds.find((s) => s.seed === seed);
-    if (clash) throw new Error(`--seed ${seed} is the seed of the earlier run ${clash.dir} (seed ${clash.seed}): a rerun needs a new seed to grow new trees (omit --seed to derive one)`);
+    if (clash)
+      throw new Error(
+        `--seed ${seed} is the seed of the earlier run ${clash.dir} (seed ${clash.seed}): a rerun needs a new seed to grow new trees (omit --seed to derive one)`,
+      );
     return seed;
   }
   return Math.max(...seeds.map((s) => s.seed)) + 1;

@@ -68,7 +68,7 @@ export function parseTrainerEvent(line: string): TrainerEvent {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
-  } catch (e) {
+  } catch {
     throw new Error(`trainer printed a line that is not JSON: ${line.slice(0, 200)}`);
   }
   const base = otherEventSchema.safeParse(raw);

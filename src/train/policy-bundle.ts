@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { BpeTokenizer, trainBpe } from '../models/tokenizer/bpe.js';
+import { type BpeTokenizer, trainBpe } from '../models/tokenizer/bpe.js';
 import { SPECIAL_TOKENS, EOS, PAD } from '../steps/protocol.js';
 import type { Manifest } from '../models/bundle.js';
 import { loadBundle } from '../models/bundle.js';
@@ -88,7 +88,10 @@ export async function trainPolicyBundle(o: TrainPolicyOptions): Promise<Manifest
 
   // Token ids for the trainer; a deterministic validation split.
   const rng = new Rng(o.seed + 17);
-  const shuffled = records.map((r) => ({ r, k: rng.next() })).sort((a, b) => a.k - b.k).map((x) => x.r);
+  const shuffled = records
+    .map((r) => ({ r, k: rng.next() }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.r);
   const nVal = Math.min(Math.floor(shuffled.length * o.valFraction), 2000);
   let skipped = 0;
   const toLines = (rs: SftRecord[]) =>
@@ -115,9 +118,22 @@ export async function trainPolicyBundle(o: TrainPolicyOptions): Promise<Manifest
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
   const args = [
-    '--data', trainPath, '--config', configPath, '--out', join(o.out, 'work'),
-    '--epochs', String(o.epochs), '--batch-size', String(o.batchSize), '--lr', String(o.lr),
-    '--device', o.device, '--seed', String(o.seed),
+    '--data',
+    trainPath,
+    '--config',
+    configPath,
+    '--out',
+    join(o.out, 'work'),
+    '--epochs',
+    String(o.epochs),
+    '--batch-size',
+    String(o.batchSize),
+    '--lr',
+    String(o.lr),
+    '--device',
+    o.device,
+    '--seed',
+    String(o.seed),
   ];
   if (nVal > 0) args.push('--val-data', valPath);
   if (o.maxSteps) args.push('--max-steps', String(o.maxSteps));

@@ -123,14 +123,24 @@ export async function trainRewardBundle(o: TrainRewardBundleOptions): Promise<Ma
     valPairs = trainPairs.filter((p) => heldOut.has(pairGroup(p)));
     fitPairs = trainPairs.filter((p) => !heldOut.has(pairGroup(p)));
   } else {
-    heldOut = heldOutGroups(examples!.map((e) => e.problem_id ?? e.text), valFraction, seed);
+    heldOut = heldOutGroups(
+      examples!.map((e) => e.problem_id ?? e.text),
+      valFraction,
+      seed,
+    );
   }
   let fitExamples: RewardExample[] = [];
   let valExamples: RewardExample[] = [];
   if (examples) {
     const key = (e: RewardExample) => (fileVal || trainPairs ? e.problem_id : (e.problem_id ?? e.text));
-    valExamples = examples.filter((e) => { const k = key(e); return k !== undefined && heldOut.has(k); });
-    fitExamples = examples.filter((e) => { const k = key(e); return k === undefined || !heldOut.has(k); });
+    valExamples = examples.filter((e) => {
+      const k = key(e);
+      return k !== undefined && heldOut.has(k);
+    });
+    fitExamples = examples.filter((e) => {
+      const k = key(e);
+      return k === undefined || !heldOut.has(k);
+    });
   }
   if (pairwise ? fitPairs.length === 0 : fitExamples.length === 0) {
     throw new RewardDataError(`${o.data}: no training ${pairwise ? 'pairs' : 'examples'} left after holding out ${heldOut.size} problem(s)`);
@@ -164,8 +174,7 @@ export async function trainRewardBundle(o: TrainRewardBundleOptions): Promise<Ma
     }
     return lines.join('\n') + '\n';
   };
-  const pointLines = (es: RewardExample[]): string =>
-    es.map((e) => JSON.stringify({ ids: ids(e.text), target: e.target, weight: e.weight })).join('\n') + '\n';
+  const pointLines = (es: RewardExample[]): string => es.map((e) => JSON.stringify({ ids: ids(e.text), target: e.target, weight: e.weight })).join('\n') + '\n';
 
   const work = join(o.out, 'work');
   mkdirSync(work, { recursive: true });
@@ -179,7 +188,9 @@ export async function trainRewardBundle(o: TrainRewardBundleOptions): Promise<Ma
   if (truncated) log(`${truncated} pairs reach max_seq_len ${arch.max_seq_len} tokens: truncated from the left`);
   log(
     `${o.objective}: ${pairwise ? fitPairs.length + ' training pairs' : fitExamples.length + ' training examples'}, ` +
-      `${valPairs.length} held-out pairs` + (pairwise ? '' : `, ${valExamples.length} held-out examples`) + ` (${heldOut.size} held-out problems)`,
+      `${valPairs.length} held-out pairs` +
+      (pairwise ? '' : `, ${valExamples.length} held-out examples`) +
+      ` (${heldOut.size} held-out problems)`,
   );
 
   const done = await runRewardTrain(

@@ -74,13 +74,20 @@ ${body}
 
 /** The served page: scripts from /assets/, data from /api/. */
 export function serverPage(plots: boolean): string {
-  const scripts = ['<script src="/assets/d3-hierarchy.js"></script>', ...(plots ? ['<script src="/assets/vega.js"></script>'] : []), '<script type="module" src="/assets/app.js"></script>'];
+  const scripts = [
+    '<script src="/assets/d3-hierarchy.js"></script>',
+    ...(plots ? ['<script src="/assets/vega.js"></script>'] : []),
+    '<script type="module" src="/assets/app.js"></script>',
+  ];
   return shell('', scripts.join('\n'));
 }
 
 /** JSON safe inside a <script> element: no `<` at all (so no `</script>`), no HTML comment openers. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

@@ -31,7 +31,7 @@ export function interactive(spec: vl.TopLevelSpec): vl.TopLevelSpec {
 }
 
 export function toPlot(id: string, spec: vl.TopLevelSpec): PlotDoc {
-  const title = typeof (spec as { title?: unknown }).title === 'string' ? ((spec as { title: string }).title) : id;
+  const title = typeof (spec as { title?: unknown }).title === 'string' ? (spec as { title: string }).title : id;
   return { id, title, spec: vl.compile(interactive(spec)).spec };
 }
 
@@ -48,7 +48,13 @@ export function levelBarsSpec(s: EvalSummary): vl.TopLevelSpec {
     encoding: {
       x: { field: 'level', type: 'nominal', sort: values.map((v) => v.level), title: null, axis: { labelAngle: 0 } },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy %', scale: { domain: [0, 100] } },
-      tooltip: [{ field: 'level' }, { field: 'accuracy', format: '.1f' }, { field: 'correct' }, { field: 'n' }, { field: 'tokens', format: '.0f', title: 'tokens/problem' }],
+      tooltip: [
+        { field: 'level' },
+        { field: 'accuracy', format: '.1f' },
+        { field: 'correct' },
+        { field: 'n' },
+        { field: 'tokens', format: '.0f', title: 'tokens/problem' },
+      ],
     },
   } as vl.TopLevelSpec;
 }
@@ -60,7 +66,9 @@ export function evalPlots(s: EvalSummary): PlotDoc[] {
   const own = s.accuracyVsTokens[0];
   if (own) {
     const points: TokenPoint[] = [{ series: `${s.mode} (${own.metric})`, round: 0, tokens: Math.max(1, own.tokensPerProblem), accuracy: 100 * own.accuracy }];
-    const curves: CurvePoint[] = s.accuracyVsTokens.slice(1).map((p) => ({ series: p.metric.replace(/@\d+$/, '@k'), k: p.k, tokens: Math.max(1, p.tokensPerProblem), accuracy: 100 * p.accuracy }));
+    const curves: CurvePoint[] = s.accuracyVsTokens
+      .slice(1)
+      .map((p) => ({ series: p.metric.replace(/@\d+$/, '@k'), k: p.k, tokens: Math.max(1, p.tokensPerProblem), accuracy: 100 * p.accuracy }));
     const spec = tokensSpec({ title: 'Accuracy against generated tokens per problem', points, curves, order: [points[0].series, 'maj@k', 'rm@k', 'pass@k'] });
     // One eval has no rounds: drop the report's round labels (its last layer).
     const layered = spec as { layer: unknown[] };

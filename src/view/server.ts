@@ -25,7 +25,8 @@ export async function startViewServer(source: ViewSource, opts: { host?: string;
   const page = serverPage(plots);
   const csp = serverCsp(plots);
   let port = 0;
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`]);
+  const allowedHosts = () =>
+    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`]);
 
   const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, {

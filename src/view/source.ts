@@ -40,7 +40,9 @@ export class ViewSource {
     const src = new ViewSource(basename(path));
     const kind = detect(path);
     if (kind === null) {
-      throw new Error(`${target}: not something rstar view shows (a tree JSON file, a directory of them, eval results .jsonl, a synthesis run or an evolve run directory)`);
+      throw new Error(
+        `${target}: not something rstar view shows (a tree JSON file, a directory of them, eval results .jsonl, a synthesis run or an evolve run directory)`,
+      );
     }
     src.add({ kind, label: target, path, evalMode: kind === 'eval' ? modeFromName(path) : undefined });
     if (kind === 'evolve') src.addEvolveParts(path);
@@ -137,7 +139,18 @@ export class ViewSource {
             notes.push((err as Error).message.replace(file, name));
             return [];
           }
-          return [{ file: name, question: t.question, mode: t.mode, answer: t.answer, gold: t.gold, nodes: t.nodes.length, tokens: Number(t.totals.policyTokens ?? 0), tree: treeKey(() => readTreeFile(file)) }];
+          return [
+            {
+              file: name,
+              question: t.question,
+              mode: t.mode,
+              answer: t.answer,
+              gold: t.gold,
+              nodes: t.nodes.length,
+              tokens: Number(t.totals.policyTokens ?? 0),
+              tree: treeKey(() => readTreeFile(file)),
+            },
+          ];
         });
         return { kind: 'trees', title, rows, notes };
       }
@@ -162,7 +175,14 @@ export class ViewSource {
             tree: treeKey(() => tree),
           };
         });
-        return { kind: 'synth', title, status: manifest?.status ?? null, config: manifest ? { ...manifest.config } : null, rows, notes: manifest ? [] : ['no manifest.json: the run configuration is unknown'] };
+        return {
+          kind: 'synth',
+          title,
+          status: manifest?.status ?? null,
+          config: manifest ? { ...manifest.config } : null,
+          rows,
+          notes: manifest ? [] : ['no manifest.json: the run configuration is unknown'],
+        };
       }
       case 'eval': {
         const results = readResults(e.path);
@@ -220,7 +240,10 @@ export class ViewSource {
               sftExamples: st.sftExamples,
               ppmPairs: st.ppmPairs,
               ppmPairAccuracy: st.ppmPairAccuracy,
-              perLevel: [...rep.levels, 'all'].map((level) => ({ level, cells: Object.fromEntries(EVAL_MODES.map((m, i) => [labels[i], levelCell(r.summaries[m], level)])) })),
+              perLevel: [...rep.levels, 'all'].map((level) => ({
+                level,
+                cells: Object.fromEntries(EVAL_MODES.map((m, i) => [labels[i], levelCell(r.summaries[m], level)])),
+              })),
               links: parts.filter((p) => p.label.startsWith(prefix)).map((p) => ({ label: p.label.slice(prefix.length), view: p.key })),
             };
           }),

@@ -69,7 +69,22 @@ function tree(specs: Spec[], candidates = 8): TreeJSON {
     answer: null,
     ranking: [],
     nodes,
-    totals: { policyTokens: 0, policyCalls: 0, policySequences: 0, rewardCalls: 0, rewardTexts: 0, sandboxCalls: 0, rollouts: 0, nodes: nodes.length, stopReason: '', wallMs: 0, policyMs: 0, rewardMs: 0, sandboxMs: 0, bookkeepingMs: 0 },
+    totals: {
+      policyTokens: 0,
+      policyCalls: 0,
+      policySequences: 0,
+      rewardCalls: 0,
+      rewardTexts: 0,
+      sandboxCalls: 0,
+      rollouts: 0,
+      nodes: nodes.length,
+      stopReason: '',
+      wallMs: 0,
+      policyMs: 0,
+      rewardMs: 0,
+      sandboxMs: 0,
+      bookkeepingMs: 0,
+    },
   };
 }
 
@@ -95,7 +110,17 @@ function record(id: string, level: number | null, t: TreeJSON, tokens?: number, 
 /** A run directory as runSynth writes it: manifest.json (config) and trees/ shards. */
 function writeRun(dir: string, records: SynthRecord[], config: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 'rstar-ts/synth-run@1', status: 'complete', updated: '', config: { mode: 'mcts-terminal', rollouts: 4, policy: 'served', ...config }, search: {}, counts: {} }));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      format: 'rstar-ts/synth-run@1',
+      status: 'complete',
+      updated: '',
+      config: { mode: 'mcts-terminal', rollouts: 4, policy: 'served', ...config },
+      search: {},
+      counts: {},
+    }),
+  );
   const { store } = ShardStore.open<SynthRecord>(join(dir, 'trees'));
   for (const r of records) store.append(r);
   store.seal();
@@ -117,7 +142,10 @@ const A = tree([
   { parent: 2, text: '# another way\nprint(1)<end_of_code>', code: '# another way\nprint(1)', tokens: 8, end: true },
 ]);
 // Problem B (level 1): unsolved; its root was marked exhausted (not a rollout's terminal).
-const B = tree([{ parent: null, end: 'exhausted' }, { parent: 0, tokens: 8, end: false }]);
+const B = tree([
+  { parent: null, end: 'exhausted' },
+  { parent: 0, tokens: 8, end: false },
+]);
 // Problem C (level 2), 3 candidates per expansion: 31 tokens of merged duplicates are on no node and go
 // back to the batches by (missing proposals × mean tokens): 1×10, 1×5, 2×8.
 const C = tree(
@@ -137,7 +165,23 @@ test('per-problem numbers: distinct solutions and programs, sandbox false positi
   const a = analyzeProblem(records[0]);
   assert.deepEqual(
     { ...a },
-    { id: 'a', level: 1, solved: true, terminals: 5, correctTerminals: 4, solveRate: 0.8, tier: 'easy', distinctSolutions: 3, distinctPrograms: 2, falsePositives: 2, fpSandbox: 2, fpPpm: null, tokens: 61, treeTokens: 61, firstCorrectCost: 46 },
+    {
+      id: 'a',
+      level: 1,
+      solved: true,
+      terminals: 5,
+      correctTerminals: 4,
+      solveRate: 0.8,
+      tier: 'easy',
+      distinctSolutions: 3,
+      distinctPrograms: 2,
+      falsePositives: 2,
+      fpSandbox: 2,
+      fpPpm: null,
+      tokens: 61,
+      treeTokens: 61,
+      firstCorrectCost: 46,
+    },
   );
   const b = analyzeProblem(records[1]);
   assert.equal(b.terminals, 1, 'an exhausted root is not a terminal');
@@ -160,7 +204,10 @@ test('per-problem numbers: distinct solutions and programs, sandbox false positi
 });
 
 test('trees that record expansionTokens: batch costs are the recorded ones, no estimate', () => {
-  const exact: TreeJSON = { ...C, nodes: C.nodes.map((n) => ({ ...n, expansionTokens: n.children.length ? ({ 0: 29, 1: 19, 2: 21 } as Record<number, number>)[n.id] : 0 })) };
+  const exact: TreeJSON = {
+    ...C,
+    nodes: C.nodes.map((n) => ({ ...n, expansionTokens: n.children.length ? ({ 0: 29, 1: 19, 2: 21 } as Record<number, number>)[n.id] : 0 })),
+  };
   assert.deepEqual(
     expansionBatches(exact, 69).map((x) => [x.parent, x.nodeTokens, x.cost]),
     [
@@ -251,8 +298,14 @@ const Y = [
 test('coverage at matched generated-token budgets, with a per-token cost ratio', async () => {
   const ax = await analyzeRecords(X);
   const ay = await analyzeRecords(Y);
-  assert.deepEqual(ax.problems.map((p) => p.firstCorrectCost), [100, null, 5]);
-  assert.deepEqual(ay.problems.map((p) => p.firstCorrectCost), [30, 120]);
+  assert.deepEqual(
+    ax.problems.map((p) => p.firstCorrectCost),
+    [100, null, 5],
+  );
+  assert.deepEqual(
+    ay.problems.map((p) => p.firstCorrectCost),
+    [30, 120],
+  );
   const c = compareAtBudgets(
     [
       { name: 'x', problems: ax.problems },
@@ -287,7 +340,14 @@ test('coverage at matched generated-token budgets, with a per-token cost ratio',
     [16, 31, 63, 125, 250, 360, 500],
   );
   assert.deepEqual(d.budgets.at(-1)!.coverage, [0.5, 1]);
-  assert.throws(() => compareAtBudgets([{ name: 'x', problems: ax.problems.slice(2) }, { name: 'y', problems: ay.problems }]), /no problem in common/);
+  assert.throws(
+    () =>
+      compareAtBudgets([
+        { name: 'x', problems: ax.problems.slice(2) },
+        { name: 'y', problems: ay.problems },
+      ]),
+    /no problem in common/,
+  );
 });
 
 test('rstar analyze compares two runs at matched budgets; cost ratio from the policies\u2019 parameter counts', () => {
@@ -306,9 +366,19 @@ test('rstar analyze compares two runs at matched budgets; cost ratio from the po
   const r = rstar(['analyze', '--run', x, '--run', y, '--budgets', '1e2,2e2,4.8e2', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out.runs.map((q: { costRatio: number }) => q.costRatio), [1, 2]);
+  assert.deepEqual(
+    out.runs.map((q: { costRatio: number }) => q.costRatio),
+    [1, 2],
+  );
   assert.match(out.costRatioSource, /policy parameters/);
-  assert.deepEqual(out.comparison.budgets.map((b: { coverage: number[] }) => b.coverage), [[0, 0], [0.5, 0.5], [0.5, 1]]);
+  assert.deepEqual(
+    out.comparison.budgets.map((b: { coverage: number[] }) => b.coverage),
+    [
+      [0, 0],
+      [0.5, 0.5],
+      [0.5, 1],
+    ],
+  );
   assert.equal(out.runs[0].overall.coverage, 2 / 3);
   assert.equal(out.runs[0].problems, undefined, 'per-problem rows only with --per-problem');
 
@@ -329,19 +399,52 @@ test('selectProblems: unsolved in every earlier run, or hard on pooled terminals
   const wrong = (k: number) => tree([{ parent: null }, ...Array.from({ length: k }, () => ({ parent: 0, end: false as const }))]);
   // Pooled over both runs: a easy; b 1 of 10 (hard); c never solved; d in no run.
   const r1 = writeRun(join(dir, 'r1'), [record('a', 1, solvedEasy), record('b', 2, wrong(5)), record('c', 3, wrong(3))], { seed: 3 });
-  const r2 = writeRun(join(dir, 'r2'), [record('b', 2, tree([{ parent: null }, { parent: 0, end: true }, { parent: 0, end: false }, { parent: 0, end: false }, { parent: 0, end: false }, { parent: 0, end: false }])), record('c', 3, wrong(2))], { seed: 7 });
+  const r2 = writeRun(
+    join(dir, 'r2'),
+    [
+      record(
+        'b',
+        2,
+        tree([
+          { parent: null },
+          { parent: 0, end: true },
+          { parent: 0, end: false },
+          { parent: 0, end: false },
+          { parent: 0, end: false },
+          { parent: 0, end: false },
+        ]),
+      ),
+      record('c', 3, wrong(2)),
+    ],
+    { seed: 7 },
+  );
   const problems = ['a', 'b', 'c', 'd'].map((id) => ({ id, question: `question ${id}`, answer: '1' }));
   const prior = priorStatus([r1, r2]);
   assert.deepEqual([prior.get('b')!.correctTerminals, prior.get('b')!.terminals, prior.get('b')!.tier], [1, 10, 'hard']);
-  assert.deepEqual(selectProblems(problems, { only: 'unsolved', from: [r1, r2] }).map((p) => p.id), ['c', 'd']);
-  assert.deepEqual(selectProblems(problems, { only: 'unsolved', from: [r1] }).map((p) => p.id), ['b', 'c', 'd']);
-  assert.deepEqual(selectProblems(problems, { only: 'hard', from: [r1, r2] }).map((p) => p.id), ['b', 'c', 'd']);
-  assert.throws(() => selectProblems([{ id: 'a', question: 'other', answer: '1' }], { only: 'unsolved', from: [r1] }), /r1: problem "a" has a different question/);
+  assert.deepEqual(
+    selectProblems(problems, { only: 'unsolved', from: [r1, r2] }).map((p) => p.id),
+    ['c', 'd'],
+  );
+  assert.deepEqual(
+    selectProblems(problems, { only: 'unsolved', from: [r1] }).map((p) => p.id),
+    ['b', 'c', 'd'],
+  );
+  assert.deepEqual(
+    selectProblems(problems, { only: 'hard', from: [r1, r2] }).map((p) => p.id),
+    ['b', 'c', 'd'],
+  );
+  assert.throws(
+    () => selectProblems([{ id: 'a', question: 'other', answer: '1' }], { only: 'unsolved', from: [r1] }),
+    /r1: problem "a" has a different question/,
+  );
   assert.throws(() => selectProblems(problems, { only: 'unsolved', from: [join(dir, 'nope')] }), /not a synthesis run directory/);
 
   assert.equal(rerunSeed([r1, r2]), 8, 'derived: one more than the largest');
   assert.equal(rerunSeed([r1, r2], 5), 5);
-  assert.throws(() => rerunSeed([r1, r2], 7), (e: Error) => e.message.includes('--seed 7') && e.message.includes(`${r2} (seed 7)`));
+  assert.throws(
+    () => rerunSeed([r1, r2], 7),
+    (e: Error) => e.message.includes('--seed 7') && e.message.includes(`${r2} (seed 7)`),
+  );
   assert.equal(readRun(r2).length, 2);
 });
 
@@ -351,7 +454,10 @@ test('rstar analyze on a real small synthesis run', { timeout: 300_000 }, () => 
   const problems = [1, 2, 3].flatMap((level) => generateProblems({ level: level as 1 | 2 | 3, count: 1, seed: 33, split: 'train' }));
   writeFileSync(data, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
   const run = join(dir, 'run');
-  const s = rstar(['synth', '--data', data, '--out', run, '--rollouts', '2', '--candidates', '3', '--max-depth', '6', '--concurrency', '3', '--seed', '5', '--json'], { timeoutMs: 240_000 });
+  const s = rstar(
+    ['synth', '--data', data, '--out', run, '--rollouts', '2', '--candidates', '3', '--max-depth', '6', '--concurrency', '3', '--seed', '5', '--json'],
+    { timeoutMs: 240_000 },
+  );
   assert.equal(s.code, 0, s.stderr);
   const recs = readRun(run);
   const r = rstar(['analyze', '--run', run, '--json', '--per-problem']);

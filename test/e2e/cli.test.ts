@@ -104,9 +104,18 @@ test('rstar gen writes deterministic JSONL; levels 1-2 carry solutions, 3-5 do n
   const b = rstar(['gen', '--level', '2', '--count', '5', '--seed', '7', '--split', 'test']);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(a.stdout, b.stdout);
-  const rows = a.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = a.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 5);
   assert.ok(rows.every((r) => r.level === 2 && typeof r.solution === 'string'));
   const c = rstar(['gen', '--level', '4', '--count', '3', '--seed', '7']);
-  assert.ok(c.stdout.trim().split('\n').map((l) => JSON.parse(l)).every((r) => r.solution === undefined && r.answer));
+  assert.ok(
+    c.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .every((r) => r.solution === undefined && r.answer),
+  );
 });

@@ -48,7 +48,10 @@ test('generation is deterministic in its options, and longer lists extend shorte
     const longer = generateProblems({ level, count: 45, seed: 3, split: 'train' });
     assert.deepEqual(longer.slice(0, 30), a);
     const other = generateProblems({ level, count: 30, seed: 4, split: 'train' });
-    assert.notDeepEqual(other.map((p) => p.id), a.map((p) => p.id));
+    assert.notDeepEqual(
+      other.map((p) => p.id),
+      a.map((p) => p.id),
+    );
   }
 });
 
@@ -90,7 +93,10 @@ test('levels 1-2 carry worked solutions; levels 3-5 only answers unless the refe
     const withRef = generateProblemsWithReference({ level, count: 50, seed: 9, split: 'train' });
     for (let i = 0; i < plain.length; i++) {
       const p = plain[i];
-      assert.deepEqual(Object.keys(p).filter((k) => !['id', 'question', 'answer', 'level', 'source', 'families', 'solution'].includes(k)), []);
+      assert.deepEqual(
+        Object.keys(p).filter((k) => !['id', 'question', 'answer', 'level', 'source', 'families', 'solution'].includes(k)),
+        [],
+      );
       assert.equal(p.id, withRef[i].id);
       if (level <= 2) {
         assert.equal(typeof p.solution, 'string');
@@ -219,7 +225,10 @@ test('real Python: the code of every sampled worked and reference solution print
   for (const level of LEVELS) {
     const ps = [...SAMPLE.get(level)!.train.slice(0, 60), ...SAMPLE.get(level)!.test.slice(0, 40)];
     for (const p of ps) {
-      for (const [kind, sol] of [['ref', p.referenceSolution], ['sft', p.solution]] as const) {
+      for (const [kind, sol] of [
+        ['ref', p.referenceSolution],
+        ['sft', p.solution],
+      ] as const) {
         if (sol === undefined) continue;
         const steps = parseSolution(sol).steps;
         // the search runs the accumulated code at every step: every prefix must run
@@ -295,7 +304,10 @@ test('v2: everything but the operation count is present from the low rungs up', 
     assert.equal(fams.size, level === 1 ? V2_FAMILIES.length - 1 : V2_FAMILIES.length, `families at rung ${level}: ${[...fams].join(' ')}`); // ratios has no 1-op variant
   }
   // the README's everyday question shape is in-distribution on the low rungs
-  const everyday = V2_ALL.filter((p) => p.level <= 3 && p.families[0] === 'everyday' && / (has|had) \w+ \w+ of \w+ \w+ and (gives|gave|loses|lost|sells|sold|donates|eats|ate) /.test(p.question));
+  const everyday = V2_ALL.filter(
+    (p) =>
+      p.level <= 3 && p.families[0] === 'everyday' && / (has|had) \w+ \w+ of \w+ \w+ and (gives|gave|loses|lost|sells|sold|donates|eats|ate) /.test(p.question),
+  );
   assert.ok(everyday.length > 0, 'no "X has 3 boxes of 12 pencils and gives away 7" problem on rungs 1-3');
 });
 
@@ -317,7 +329,9 @@ test('v2: phrasing variety per family is far above v1 (distinct question-sentenc
     assert.ok(n >= 15, `family ${f.name}: ${n} distinct question skeletons`);
     if (v1.has(f.name)) assert.ok(n >= 1.5 * distinct(v1.get(f.name)!), `family ${f.name}: v2 ${n} vs v1 ${distinct(v1.get(f.name)!)}`);
   }
-  const forms = new Set(V2_ALL.map((p) => /^(How many|How much|What|Find|Calculate|Work out|Can you|Determine|Tell me|So how)/.exec(lastSentence(p.question))?.[1] ?? 'other'));
+  const forms = new Set(
+    V2_ALL.map((p) => /^(How many|How much|What|Find|Calculate|Work out|Can you|Determine|Tell me|So how)/.exec(lastSentence(p.question))?.[1] ?? 'other'),
+  );
   for (const f of ['How many', 'What', 'Find', 'Calculate']) assert.ok(forms.has(f), `question form "${f}"`);
 });
 
@@ -338,9 +352,18 @@ test('v2: seed rungs carry parseable worked solutions, higher rungs only answers
     });
   }
   const ladder = describeLadder('v2');
-  assert.deepEqual(ladder.map((l) => l.level), RUNGS);
-  assert.deepEqual(ladder.map((l) => l.seed), RUNGS.map((r) => r <= 3));
-  assert.deepEqual(ladder.map((l) => l.ops), RUNGS.map((r) => [r, r]));
+  assert.deepEqual(
+    ladder.map((l) => l.level),
+    RUNGS,
+  );
+  assert.deepEqual(
+    ladder.map((l) => l.seed),
+    RUNGS.map((r) => r <= 3),
+  );
+  assert.deepEqual(
+    ladder.map((l) => l.ops),
+    RUNGS.map((r) => [r, r]),
+  );
 });
 
 test('v2: deterministic, distinct within a rung, splits disjoint by question hash (also against v1)', () => {
@@ -348,7 +371,10 @@ test('v2: deterministic, distinct within a rung, splits disjoint by question has
     const a = generateProblems({ level, count: 25, seed: 3, split: 'train', curriculum: 'v2' });
     assert.deepEqual(generateProblems({ level, count: 25, seed: 3, split: 'train', curriculum: 'v2' }), a);
     assert.deepEqual(generateProblems({ level, count: 40, seed: 3, split: 'train', curriculum: 'v2' }).slice(0, 25), a);
-    assert.notDeepEqual(generateProblems({ level, count: 25, seed: 4, split: 'train', curriculum: 'v2' }).map((p) => p.id), a.map((p) => p.id));
+    assert.notDeepEqual(
+      generateProblems({ level, count: 25, seed: 4, split: 'train', curriculum: 'v2' }).map((p) => p.id),
+      a.map((p) => p.id),
+    );
   }
   const train = new Set(RUNGS.flatMap((l) => V2.get(l)!.train.map((p) => questionHash(p.question))));
   const tst = new Set(RUNGS.flatMap((l) => V2.get(l)!.test.map((p) => questionHash(p.question))));
@@ -356,7 +382,10 @@ test('v2: deterministic, distinct within a rung, splits disjoint by question has
   for (const l of RUNGS) for (const split of ['train', 'test'] as const) for (const p of V2.get(l)![split]) assert.equal(splitOf(p.question), split);
   for (const l of RUNGS) assert.equal(new Set(V2.get(l)!.train.map((p) => p.id)).size, 200);
   // v1 is unchanged by default and v2 is opt-in
-  assert.deepEqual(generateProblems({ level: 2, count: 5, seed: 1, split: 'train' }), generateProblems({ level: 2, count: 5, seed: 1, split: 'train', curriculum: 'v1' }));
+  assert.deepEqual(
+    generateProblems({ level: 2, count: 5, seed: 1, split: 'train' }),
+    generateProblems({ level: 2, count: 5, seed: 1, split: 'train', curriculum: 'v1' }),
+  );
   assert.throws(() => generateProblems({ level: 6, count: 1, seed: 1, split: 'train', curriculum: 'v1' }), /option "level": curriculum v1 has levels 1-5/);
   assert.throws(() => generateProblems({ level: 11, count: 1, seed: 1, split: 'train', curriculum: 'v2' }), /option "level"/);
 });

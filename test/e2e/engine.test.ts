@@ -59,10 +59,16 @@ test('sampling n candidates is deterministic under a seed and varies across seed
   const req = { ...greedy(hard, 80), n: 6, temperature: 1.0, topP: 0.95, seed: 42 };
   const a = await engine.generate([req]);
   const b = await engine.generate([req]);
-  assert.deepEqual(a[0].map((c) => c.text), b[0].map((c) => c.text));
+  assert.deepEqual(
+    a[0].map((c) => c.text),
+    b[0].map((c) => c.text),
+  );
   assert.equal(a[0].length, 6);
   const c = await engine.generate([{ ...req, seed: 43 }]);
-  assert.notDeepEqual(a[0].map((x) => x.text), c[0].map((x) => x.text));
+  assert.notDeepEqual(
+    a[0].map((x) => x.text),
+    c[0].map((x) => x.text),
+  );
   assert.ok(new Set(a[0].map((x) => x.text)).size > 1, 'samples at temperature 1.0 should differ');
 });
 
@@ -90,8 +96,14 @@ test('continuous batching: a call arriving mid-decode joins the running batch, f
   const [joined] = await engine.generate([short]);
   assert.equal(longDone, false, 'the short call must not wait for the running batch to end');
   const [stillLong] = await longRun;
-  assert.deepEqual(joined.map((c) => c.text), aloneShort.map((c) => c.text));
-  assert.deepEqual(stillLong.map((c) => c.text), aloneLong.map((c) => c.text));
+  assert.deepEqual(
+    joined.map((c) => c.text),
+    aloneShort.map((c) => c.text),
+  );
+  assert.deepEqual(
+    stillLong.map((c) => c.text),
+    aloneLong.map((c) => c.text),
+  );
   assert.ok(stillLong.every((c) => c.tokens === 300));
   // Decoded side by side: one prefill for the short call, no separate decode of its 24 tokens.
   const passes = engine.stats.forwardPasses - passes0;
@@ -146,7 +158,10 @@ test('an aborted request leaves the batch: its rows are dropped, the call reject
   ac.abort();
   await rejected;
   const [after] = await engine.generate([small]);
-  assert.deepEqual(after.map((c) => c.text), aloneSmall.map((c) => c.text));
+  assert.deepEqual(
+    after.map((c) => c.text),
+    aloneSmall.map((c) => c.text),
+  );
   assert.equal(engine.stats.cancelledRequests - s0.cancelledRequests, 1);
   assert.equal(engine.stats.cancelledRows - s0.cancelledRows, 16);
   // The 16 rows did not decode their 300 tokens: the engine stopped well before.
@@ -158,6 +173,9 @@ test('an aborted request leaves the batch: its rows are dropped, the call reject
   ac2.abort();
   const [dropped, kept] = await engine.generate([{ ...big, signal: ac2.signal }, small]);
   assert.ok(dropped.every((c) => c.tokens === 0 && c.text === ''));
-  assert.deepEqual(kept.map((c) => c.text), aloneSmall.map((c) => c.text));
+  assert.deepEqual(
+    kept.map((c) => c.text),
+    aloneSmall.map((c) => c.text),
+  );
   await assert.rejects(engine.generate([{ ...small, signal: ac2.signal }]), { name: 'AbortError' });
 });

@@ -62,13 +62,17 @@ test('rstar eval on MATH500 problems (and a list-answer MATH problem): summary, 
     assert.equal(typeof x.prediction, 'string');
     assert.ok(x.tokens > 0);
     // Each verdict is the grader's, on the extracted answer against the gold.
-    if (x.answer !== null) assert.equal(x.correct, judge.equal(x.answer, goldOf({ id: x.id, question: '', answer: x.gold })), `${x.id}: ${x.answer} vs ${JSON.stringify(x.gold)}`);
+    if (x.answer !== null)
+      assert.equal(x.correct, judge.equal(x.answer, goldOf({ id: x.id, question: '', answer: x.gold })), `${x.id}: ${x.answer} vs ${JSON.stringify(x.gold)}`);
   }
   // The summary counts what the per-problem records say.
   assert.equal(s.correct, recs.filter((x) => x.correct).length);
   assert.equal(s.invalid, recs.filter((x) => x.verdict === 'invalid').length);
   assert.equal(s.accuracy, s.correct / 5);
-  assert.equal(s.tokensGenerated, recs.reduce((a, x) => a + x.tokens, 0));
+  assert.equal(
+    s.tokensGenerated,
+    recs.reduce((a, x) => a + x.tokens, 0),
+  );
   assert.ok(existsSync(`${out}.meta.json`));
 
   // Resuming a finished file loads everything and solves nothing.
@@ -87,12 +91,17 @@ test('rstar eval on MATH500 problems (and a list-answer MATH problem): summary, 
 });
 
 test('rstar eval on a curriculum spec: self-consistency with the maj@k / pass@k table', () => {
-  const r = rstar(['eval', '--data', 'curriculum:level=1,count=3,seed=999', '--mode', 'self-consistency', '-n', '2', '--json', '--quiet'], { timeoutMs: 240_000 });
+  const r = rstar(['eval', '--data', 'curriculum:level=1,count=3,seed=999', '--mode', 'self-consistency', '-n', '2', '--json', '--quiet'], {
+    timeoutMs: 240_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);
   assert.equal(s.n, 3);
   assert.equal(s.samples, 2);
-  assert.deepEqual(s.perLevel.map((l: { level: string }) => l.level), ['1']);
+  assert.deepEqual(
+    s.perLevel.map((l: { level: string }) => l.level),
+    ['1'],
+  );
   assert.deepEqual(
     s.accuracyVsTokens.map((p: { metric: string }) => p.metric),
     ['maj@1', 'maj@2', 'pass@1', 'pass@2'],

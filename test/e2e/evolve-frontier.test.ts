@@ -18,7 +18,8 @@ import type { SynthRecord } from '../../src/synth/synth-run.js';
 import type { Trajectory } from '../../src/search/types.js';
 import { formatSolution } from '../../src/steps/protocol.js';
 
-const problems = (level: number, n: number): EvalProblem[] => Array.from({ length: n }, (_, i) => ({ id: `L${level}-${i}`, question: `q${level}.${i}`, answer: '1', level }));
+const problems = (level: number, n: number): EvalProblem[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `L${level}-${i}`, question: `q${level}.${i}`, answer: '1', level }));
 const TRAIN = [...problems(1, 10), ...problems(2, 10), ...problems(3, 10), ...problems(4, 10)];
 
 /** A probe of 4 problems per level with these correct-sample counts (out of 4). */
@@ -26,7 +27,17 @@ function probeOf(counts: Record<number, number[]>, frontier: number[]): ProbeRes
   const levels = Object.entries(counts).map(([l, cs]) => {
     const pass1 = cs.reduce((a, c) => a + c / 4, 0) / cs.length;
     const passK = cs.filter((c) => c > 0).length / cs.length;
-    return { level: Number(l), seed: false, problems: cs.length, samples: 4, correctSamples: 0, solvedProblems: 0, pass1, passK, frontier: frontier.includes(Number(l)) };
+    return {
+      level: Number(l),
+      seed: false,
+      problems: cs.length,
+      samples: 4,
+      correctSamples: 0,
+      solvedProblems: 0,
+      pass1,
+      passK,
+      frontier: frontier.includes(Number(l)),
+    };
   });
   return {
     format: 'rstar-ts/probe@1',
@@ -54,7 +65,10 @@ test('pickPool: probed problems in the band first, then unprobed frontier proble
   assert.deepEqual(pick.above, { level: 3, problems: 2 });
   assert.equal(pick.problems.length, 8);
   // In the band: L2-0 (1/4), L2-3 (2/4) and L3-0 (1/4), taken first; L2-1 (4/4) and L2-2 (0/4) were probed outside it and are not drawn.
-  assert.deepEqual(pick.problems.slice(0, 3).map((p) => p.id), ['L2-0', 'L2-3', 'L3-0']);
+  assert.deepEqual(
+    pick.problems.slice(0, 3).map((p) => p.id),
+    ['L2-0', 'L2-3', 'L3-0'],
+  );
   assert.ok(!pick.problems.some((p) => p.id === 'L2-1' || p.id === 'L2-2'));
   assert.equal(pick.inBand, 3);
   // Then 3 unprobed frontier (L2) problems, then 2 from L3 above the frontier.
@@ -64,7 +78,10 @@ test('pickPool: probed problems in the band first, then unprobed frontier proble
   assert.equal(pick.note, null);
   // Deterministic in the seed; another seed draws other unprobed problems.
   assert.deepEqual(pickPool(TRAIN, probe, { size: 8, above: 0.25 }, 's').problems, pick.problems);
-  assert.notDeepEqual(pickPool(TRAIN, probe, { size: 8, above: 0.25 }, 't').problems.map((p) => p.id), pick.problems.map((p) => p.id));
+  assert.notDeepEqual(
+    pickPool(TRAIN, probe, { size: 8, above: 0.25 }, 't').problems.map((p) => p.id),
+    pick.problems.map((p) => p.id),
+  );
   // Without a size: every frontier problem, and the above share of the total.
   const all = pickPool(TRAIN, probe, { above: 0.2 }, 's');
   assert.equal(all.perLevel['2'], 10 - 2, 'L2: every problem but the two probed outside the band');
@@ -85,7 +102,10 @@ test('pickPool: no frontier falls back and says so; no probe keeps the old behav
   assert.match(pickPool(TRAIN, none, { above: 0 }, 's').note!, /nothing was solved; drawing from every level/);
   assert.equal(pickPool(TRAIN, null, { above: 0 }, 's').problems, TRAIN);
   assert.equal(pickPool(TRAIN, null, { size: 7, above: 0 }, 's').problems.length, 7);
-  assert.deepEqual(probeSample(TRAIN, [1, 3], 2, 's').map((p) => p.level), [1, 1, 3, 3]);
+  assert.deepEqual(
+    probeSample(TRAIN, [1, 3], 2, 's').map((p) => p.level),
+    [1, 1, 3, 3],
+  );
 });
 
 test('evolve config: the probe/pool/sampling/replay blocks parse, default off, and bad values name the field', () => {
@@ -137,7 +157,13 @@ test('samplesToTree: samples merge into a prefix tree, Q is the mean outcome, an
     const wrong = traj(['# apples\na = 3', '# fewer\nb = a - 4', 'print(b)'], '-1', '-1');
     // Correct answer, but its first step alone is not valid Python (the block continues in the next step): not verified.
     const broken = traj(['for i in range(1):', '    x = 7', 'print(x)'], '7', '7');
-    const { tree, verified } = await samplesToTree('q', '7', [good, good, wrong, broken], { executor: sb, judge }, { seed: 1, config: {}, execTimeoutMs: 5000 });
+    const { tree, verified } = await samplesToTree(
+      'q',
+      '7',
+      [good, good, wrong, broken],
+      { executor: sb, judge },
+      { seed: 1, config: {}, execTimeoutMs: 5000 },
+    );
     assert.equal(verified, 1);
     assert.equal(tree.nodes[0].visits, 4);
     const first = tree.nodes[tree.nodes[0].children[0]];
@@ -151,14 +177,20 @@ test('samplesToTree: samples merge into a prefix tree, Q is the mean outcome, an
     assert.equal(sft.length, 1, 'one distinct verified trajectory');
     assert.equal(sft[0].completion, good.text);
     const pairs = extractPairs([record], { minMargin: 0.5, minEditDistance: 1 });
-    assert.ok(pairs.some((p) => p.depth === 2 && p.chosen.includes('a + 4') && p.rejected.includes('a - 4')), 'a step pair where samples diverge');
-    assert.ok(pairs.some((p) => p.depth === undefined && p.chosen === good.text), 'a final-step pair, correct vs wrong trajectory');
+    assert.ok(
+      pairs.some((p) => p.depth === 2 && p.chosen.includes('a + 4') && p.rejected.includes('a - 4')),
+      'a step pair where samples diverge',
+    );
+    assert.ok(
+      pairs.some((p) => p.depth === undefined && p.chosen === good.text),
+      'a final-step pair, correct vs wrong trajectory',
+    );
   } finally {
     await sb.close();
   }
 });
 
-test('roundSftSet: replay share draws earlier rounds\' trajectories of problems this round did not solve, ≤ perProblem each', () => {
+test("roundSftSet: replay share draws earlier rounds' trajectories of problems this round did not solve, ≤ perProblem each", () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-replay-'));
   try {
     const mk = (name: string, ids: string[]) => {
@@ -214,12 +246,36 @@ test('runEvolve resumes a run recorded before the new optional fields (their def
     const { pool: _p, replay: _r, ...old } = cfg as unknown as Record<string, unknown>;
     const { init: _i, minSteps: _m, ...oldPolicy } = cfg.policy;
     const { pairsFrom: _f, ...oldPpm } = cfg.ppm;
-    const rounds = [0, 1].map((round) => ({ round, status: 'complete', policy: 'x', ppm: null, synth: null, coverage: null, sftExamples: null, ppmPairs: null, ppmPairAccuracy: null, eval: {}, wallSeconds: {} }));
-    const state = { format: 'rstar-ts/evolve@1', config: { ...old, policy: oldPolicy, ppm: oldPpm }, command: 'old', started: '', updated: '', testSet: cfg.test, evalN: 1, rounds };
+    const rounds = [0, 1].map((round) => ({
+      round,
+      status: 'complete',
+      policy: 'x',
+      ppm: null,
+      synth: null,
+      coverage: null,
+      sftExamples: null,
+      ppmPairs: null,
+      ppmPairAccuracy: null,
+      eval: {},
+      wallSeconds: {},
+    }));
+    const state = {
+      format: 'rstar-ts/evolve@1',
+      config: { ...old, policy: oldPolicy, ppm: oldPpm },
+      command: 'old',
+      started: '',
+      updated: '',
+      testSet: cfg.test,
+      evalN: 1,
+      rounds,
+    };
     writeFileSync(join(dir, 'evolve.json'), JSON.stringify(state));
     const hooks = { log: () => {}, progress: () => ({ tick: () => {}, stop: () => {} }) };
     const got = await runEvolve(cfg, { out: dir, command: 'new' }, hooks);
-    assert.deepEqual(got.rounds.map((r) => r.status), ['complete', 'complete']);
+    assert.deepEqual(
+      got.rounds.map((r) => r.status),
+      ['complete', 'complete'],
+    );
     await assert.rejects(runEvolve({ ...cfg, seed: 5 }, { out: dir, command: 'new' }, hooks), /cannot resume: this run was started with a different config/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,9 @@ function runUntilLine(args: string[], line: RegExp): Promise<{ killed: boolean; 
   });
 }
 
-test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on misses, ≤2 per problem, replay, resume after a kill', { timeout: 900_000 }, async () => {
+test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on misses, ≤2 per problem, replay, resume after a kill', {
+  timeout: 900_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-evolve-v2-'));
   try {
     const config = miniConfig(dir);
@@ -74,12 +76,16 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
     // The probe: recorded in the state and in round-1/probe.json, with the warning for the wall.
     const probe = JSON.parse(readFileSync(join(out, 'round-1', 'probe.json'), 'utf8')) as RoundProbeFile;
     assert.equal(probe.round, 1);
-    assert.deepEqual(probe.levels.map((l) => l.level), [1, 2, 3]);
+    assert.deepEqual(
+      probe.levels.map((l) => l.level),
+      [1, 2, 3],
+    );
     assert.equal(probe.problems.length, 6);
     assert.deepEqual(r1.probe!.frontier, probe.frontier);
     assert.equal(r1.probe!.file, join('round-1', 'probe.json'));
     for (const w of probe.warnings) assert.ok(first.stderr.includes(`round 1 probe warning: ${w}`));
-    if (probe.levels.some((l) => l.passK === 0)) assert.match(first.stderr, /round 0 solves 0% of level \d+ even with 2 samples: the loop will not climb there/);
+    if (probe.levels.some((l) => l.passK === 0))
+      assert.match(first.stderr, /round 0 solves 0% of level \d+ even with 2 samples: the loop will not climb there/);
 
     // The pool: 4 problems by the band rule (probed in band, else unprobed at the pool levels, else the level above).
     const pool = r1.pool!;
@@ -92,7 +98,8 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
       const inBand = rt !== undefined && rt > 0 && rt >= probe.band[0] && rt <= probe.band[1];
       // Probed outside the band: only as a problem of the level above the frontier.
       if (rt !== undefined && !inBand) assert.equal(rec.level, pool.above?.level, `${rec.id}: probed at ${rt}, outside the band, not above the frontier`);
-      else if (rt === undefined) assert.ok(pool.levels.includes(rec.level!) || rec.level === pool.above?.level, `${rec.id}: level ${rec.level} is neither frontier nor above`);
+      else if (rt === undefined)
+        assert.ok(pool.levels.includes(rec.level!) || rec.level === pool.above?.level, `${rec.id}: level ${rec.level} is neither frontier nor above`);
     }
     // Sampling first; MCTS only on what sampling did not solve with a verified trajectory.
     assert.equal(r1.sampling!.problems, 4);
@@ -104,7 +111,10 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
     for (const rec of sampled) assert.equal(rec.tree.mode, 'sampling');
 
     // SFT: at most 2 verified trajectories per problem, tagged with their round and source.
-    const sft1 = readFileSync(join(out, 'round-1', 'sft.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { problem_id: string; round: number; source: string });
+    const sft1 = readFileSync(join(out, 'round-1', 'sft.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { problem_id: string; round: number; source: string });
     assert.equal(sft1.length, r1.sftExamples);
     const per = new Map<string, number>();
     for (const e of sft1) per.set(e.problem_id, (per.get(e.problem_id) ?? 0) + 1);
@@ -129,11 +139,17 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
     assert.doesNotMatch(last.stderr, /round 1: SFT of the policy/);
     state = JSON.parse(last.stdout) as EvolveState;
     const r2 = state.rounds[2];
-    assert.deepEqual(state.rounds.map((r) => r.status), ['eval', 'eval', 'eval']);
+    assert.deepEqual(
+      state.rounds.map((r) => r.status),
+      ['eval', 'eval', 'eval'],
+    );
 
     // Round 2 continues round 1's policy, and replays round-1 trajectories of problems it did not solve itself.
     assert.equal(r2.sft!.init, join(out, 'round-1', 'policy'));
-    const sft2 = readFileSync(join(out, 'round-2', 'sft.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { problem_id: string; round: number });
+    const sft2 = readFileSync(join(out, 'round-2', 'sft.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { problem_id: string; round: number });
     const fresh2 = sft2.filter((e) => e.round === 2);
     const replayed = sft2.filter((e) => e.round === 1);
     assert.equal(r2.sft!.fresh, fresh2.length);
@@ -142,7 +158,11 @@ test('rstar evolve (v2 miniature): probe, frontier pool, sampling then MCTS on m
     assert.ok(replayed.every((e) => !fresh2Problems.has(e.problem_id)));
     const candidates = sft1.filter((e) => !fresh2Problems.has(e.problem_id)).length;
     assert.equal(replayed.length, Math.min(candidates, fresh2.length), 'replay share 0.5: as many replayed as new, where there are enough');
-    const coverage = new Set([...readRun(join(out, 'round-1', 'sample')), ...mcts1, ...readRun(join(out, 'round-2', 'sample')), ...readRun(join(out, 'round-2', 'synth'))].filter((x) => x.correctTerminals > 0).map((x) => x.id));
+    const coverage = new Set(
+      [...readRun(join(out, 'round-1', 'sample')), ...mcts1, ...readRun(join(out, 'round-2', 'sample')), ...readRun(join(out, 'round-2', 'synth'))]
+        .filter((x) => x.correctTerminals > 0)
+        .map((x) => x.id),
+    );
     assert.equal(r2.coverage!.solved, coverage.size);
     assert.equal(r2.coverage!.total, 18);
   } finally {

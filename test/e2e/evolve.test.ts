@@ -52,7 +52,10 @@ test('evolve config: errors name the file, the line or the field', () => {
     assert.throws(() => loadEvolveConfig(bad), /bad\.yaml: field/);
     const cfg = loadEvolveConfig(join(REPO_ROOT, 'configs', 'evolve.yaml'));
     assert.equal(cfg.rounds.length, 4);
-    assert.deepEqual(cfg.rounds.map((r) => r.guide), ['terminal', 'terminal', 'ppm', 'ppm']);
+    assert.deepEqual(
+      cfg.rounds.map((r) => r.guide),
+      ['terminal', 'terminal', 'ppm', 'ppm'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -67,13 +70,19 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
     const first = rstar(['evolve', '--config', config, '--out', out, '--until-round', '1', '--json'], { timeoutMs: 600_000 });
     assert.equal(first.code, 0, first.stderr);
     let state = JSON.parse(first.stdout) as EvolveState;
-    assert.deepEqual(state.rounds.map((r) => r.status), ['complete', 'complete', 'pending']);
+    assert.deepEqual(
+      state.rounds.map((r) => r.status),
+      ['complete', 'complete', 'pending'],
+    );
     const r1Policy = readFileSync(join(out, 'round-1', 'policy', 'manifest.json'), 'utf8');
 
     const second = rstar(['evolve', '--config', config, '--out', out, '--json'], { timeoutMs: 600_000 });
     assert.equal(second.code, 0, second.stderr);
     state = JSON.parse(second.stdout) as EvolveState;
-    assert.deepEqual(state.rounds.map((r) => r.status), ['complete', 'complete', 'complete']);
+    assert.deepEqual(
+      state.rounds.map((r) => r.status),
+      ['complete', 'complete', 'complete'],
+    );
     assert.equal(state.stageTimes, 'checkpointed');
     assert.equal(readFileSync(join(out, 'round-1', 'policy', 'manifest.json'), 'utf8'), r1Policy, 'round 1 is not redone');
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'evolve.json'), 'utf8')), state);
@@ -94,21 +103,39 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
         const lines = readFileSync(join(out, f!), 'utf8').trim().split('\n');
         assert.equal(lines.length, 4, `${f}: one result per held-out problem`);
       }
-      const sft = readFileSync(join(out, `round-${r}`, 'sft.jsonl'), 'utf8').trim().split('\n');
+      const sft = readFileSync(join(out, `round-${r}`, 'sft.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       assert.equal(sft.length, round.sftExamples);
-      const pairs = readFileSync(join(out, `round-${r}`, 'pairs.jsonl'), 'utf8').trim().split('\n');
+      const pairs = readFileSync(join(out, `round-${r}`, 'pairs.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       assert.equal(pairs.length, round.ppmPairs);
     }
     // Coverage is the union of every synthesis pass so far; round 2 searched its unsolved pass with a new seed.
     const runs = ['round-1/synth', 'round-2/synth', 'round-2/synth-u1'].map((d) => join(out, d));
-    const solved = new Set(runs.flatMap((d) => readRun(d)).filter((x) => x.correctTerminals > 0).map((x) => x.id));
+    const solved = new Set(
+      runs
+        .flatMap((d) => readRun(d))
+        .filter((x) => x.correctTerminals > 0)
+        .map((x) => x.id),
+    );
     assert.equal(state.rounds[2].coverage!.solved, solved.size);
     assert.ok(state.rounds[2].coverage!.solved >= state.rounds[1].coverage!.solved);
     const u1 = JSON.parse(readFileSync(join(runs[2], 'manifest.json'), 'utf8'));
     const main2 = JSON.parse(readFileSync(join(runs[1], 'manifest.json'), 'utf8'));
     assert.notEqual(u1.config.seed, main2.config.seed);
     assert.equal(u1.config.mode, 'mcts-ppm');
-    assert.equal(u1.counts.problems, 6 - new Set(readRun(runs[0]).concat(readRun(runs[1])).filter((x) => x.correctTerminals > 0).map((x) => x.id)).size);
+    assert.equal(
+      u1.counts.problems,
+      6 -
+        new Set(
+          readRun(runs[0])
+            .concat(readRun(runs[1]))
+            .filter((x) => x.correctTerminals > 0)
+            .map((x) => x.id),
+        ).size,
+    );
 
     // The report renders the miniature: one table per round, the headline series and the plots.
     const rep = rstar(['report', '--run', out]);
@@ -127,7 +154,9 @@ test('rstar evolve (miniature): two rounds, resumable, every artifact recorded a
   }
 });
 
-test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go through the URL, the policy is fine-tuned from the base bundle', { timeout: 900_000 }, async () => {
+test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go through the URL, the policy is fine-tuned from the base bundle', {
+  timeout: 900_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-evolve-served-'));
   const served = await startServe('boot', ['--bundle', BOOTSTRAP]);
   try {
@@ -155,7 +184,10 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
     const r = rstar(['evolve', '--config', config, '--out', out, '--json'], { timeoutMs: 600_000 });
     assert.equal(r.code, 0, r.stderr);
     const state = JSON.parse(r.stdout) as EvolveState;
-    assert.deepEqual(state.rounds.map((x) => x.status), ['complete', 'complete']);
+    assert.deepEqual(
+      state.rounds.map((x) => x.status),
+      ['complete', 'complete'],
+    );
     assert.equal(state.rounds[0].policy, served.url);
     // finalModes: self-consistency on the final round only.
     assert.equal(state.rounds[0].eval.sc, undefined);
@@ -164,13 +196,20 @@ test('rstar evolve with a served bootstrap: round 0 and round-1 synthesis go thr
     assert.equal(synth.config.policy, served.url);
     assert.equal(loadBundle(state.rounds[1].policy).manifest.policy?.training?.init, 'models/round0', 'recorded repo-relative');
     // Round 0 evaluated through the server answers as the embedded bundle does.
-    const viaUrl = readFileSync(join(out, state.rounds[0].eval.greedy!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const viaUrl = readFileSync(join(out, state.rounds[0].eval.greedy!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const local = join(dir, 'local.jsonl');
     const e = rstar(['eval', '--data', test, '--bundle', BOOTSTRAP, '--mode', 'greedy', '--out', local]);
     assert.equal(e.code, 0, e.stderr);
-    const embedded = readFileSync(local, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const embedded = readFileSync(local, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // Results are written as problems finish, so compare them by id.
-    const byId = (rs: Array<{ id: string; answer: string | null; correct: boolean }>) => rs.map((x) => [x.id, x.answer, x.correct]).sort((p, q) => String(p[0]).localeCompare(String(q[0])));
+    const byId = (rs: Array<{ id: string; answer: string | null; correct: boolean }>) =>
+      rs.map((x) => [x.id, x.answer, x.correct]).sort((p, q) => String(p[0]).localeCompare(String(q[0])));
     assert.deepEqual(byId(viaUrl), byId(embedded));
   } finally {
     served.proc.kill('SIGTERM');

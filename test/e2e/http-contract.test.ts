@@ -19,7 +19,10 @@ test('the request body uses only fields of vLLM CompletionRequest, with the docu
   const fields = fx('completion-request-fields.json');
   const known = new Set([...fields.openai, ...fields.vllm_extra]);
   const p = new OpenAIPolicy({ baseUrls: ['http://127.0.0.1:1/v1'], model: 'm', logprobs: 1 });
-  const body = p.body([{ ...req, ignoreEos: true }, { ...req, prompt: 'q' }]);
+  const body = p.body([
+    { ...req, ignoreEos: true },
+    { ...req, prompt: 'q' },
+  ]);
   for (const k of Object.keys(body)) assert.ok(known.has(k), `unknown field ${k}`);
   assert.deepEqual(body.prompt, ['p', 'q']);
   assert.equal(body.n, 4);
@@ -44,11 +47,20 @@ test('a vLLM completions response maps to Completions (stop string restored, tok
   assert.ok(c[1].text.endsWith('\n<end_of_step>'), 'a server that drops the stop string: put back from stop_reason');
   assert.equal(c[2].finishReason, 'length');
   assert.equal(c[3].text, 'The answer is 7.', 'EOS (stop_reason null): nothing appended');
-  assert.equal(c.reduce((a, x) => a + x.tokens, 0), 60);
+  assert.equal(
+    c.reduce((a, x) => a + x.tokens, 0),
+    60,
+  );
   assert.deepEqual(p.usage, { promptTokens: 41, completionTokens: 60 });
   // Two prompts × n: choices are indexed prompt * n + candidate.
   const two = completionResponseSchema.parse({ ...fx('completion-response.json') });
-  const out = p.toCompletions([{ ...req, n: 2 }, { ...req, n: 2 }], two);
+  const out = p.toCompletions(
+    [
+      { ...req, n: 2 },
+      { ...req, n: 2 },
+    ],
+    two,
+  );
   assert.equal(out[1][0].finishReason, 'length');
 });
 
@@ -68,7 +80,13 @@ test('error bodies in both vLLM shapes and /v1/models listings are understood', 
 class EchoPolicy implements Policy {
   readonly name = 'echo';
   async generate(rs: GenerateRequest[]): Promise<Completion[][]> {
-    return rs.map((r) => Array.from({ length: r.n }, (_, i) => ({ text: `${i}:${r.seed}${r.stop[0] ?? ''}`, tokens: 2, finishReason: r.stop.length ? ('stop' as const) : ('length' as const) })));
+    return rs.map((r) =>
+      Array.from({ length: r.n }, (_, i) => ({
+        text: `${i}:${r.seed}${r.stop[0] ?? ''}`,
+        tokens: 2,
+        finishReason: r.stop.length ? ('stop' as const) : ('length' as const),
+      })),
+    );
   }
   async close() {}
 }
@@ -84,7 +102,10 @@ test("rstar serve's responses have vLLM's shapes (completions, models, errors)",
   for (const k of ['id', 'object', 'created', 'model', 'choices', 'usage']) assert.ok(k in body, k);
   assert.equal(body.object, ref.object);
   for (const k of ['index', 'text', 'logprobs', 'finish_reason', 'stop_reason']) assert.ok(k in body.choices[0], k);
-  assert.deepEqual(body.choices.map((c: { index: number }) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(
+    body.choices.map((c: { index: number }) => c.index),
+    [0, 1, 2, 3],
+  );
   assert.equal(body.choices[0].text, '0:5', 'stop string dropped by default, as vLLM does');
   assert.equal(body.choices[0].stop_reason, '<end_of_step>');
   assert.deepEqual(body.usage, { prompt_tokens: 3, completion_tokens: 8, total_tokens: 11 });
@@ -125,7 +146,10 @@ test('vLLM PRM reward client: Qwen2.5-Math-PRM input (chat template, <extra_0> a
   const steps = await prm.scoreSteps([traj, traj]);
   assert.equal(steps[0].length, 3);
   assert.ok(Math.abs(aggregate(steps[0], 'min') + 0.5) < 1e-9);
-  assert.deepEqual(rstarSteps('<code>\n# a\nx=1\n<end_of_step>\n# b\nprint(x)\n<end_of_code>\n<output>1<end_of_output>'), ['# a\nx=1', '# b\nprint(x)\n<end_of_code>\n<output>1<end_of_output>']);
+  assert.deepEqual(rstarSteps('<code>\n# a\nx=1\n<end_of_step>\n# b\nprint(x)\n<end_of_code>\n<output>1<end_of_output>'), [
+    '# a\nx=1',
+    '# b\nprint(x)\n<end_of_code>\n<output>1<end_of_output>',
+  ]);
   await new Promise((r) => (server.close(r), server.closeAllConnections()));
 });
 

@@ -24,7 +24,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
+const exited = (p: ChildProcess) =>
+  new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 let serve: Awaited<ReturnType<typeof startServe>>;
 let embedded: OnnxPolicy;
@@ -63,19 +64,18 @@ test('HTTP policy against rstar serve gives the same completions as the embedded
   const total = local.flat().reduce((a, c) => a + c.tokens, 0);
   assert.equal(http.usage.completionTokens, total);
   assert.ok(http.usage.promptTokens > 0);
-  assert.ok(local.flat().some((c) => c.finishReason === 'stop' && c.text.endsWith('<end_of_step>')), 'stop strings are kept in the text');
+  assert.ok(
+    local.flat().some((c) => c.finishReason === 'stop' && c.text.endsWith('<end_of_step>')),
+    'stop strings are kept in the text',
+  );
   assert.ok(local.flat().some((c) => c.finishReason === 'length'));
 });
 
-test(
-  'concurrent HTTP requests (merged into engine batches by rstar serve) match one embedded batch',
-  { timeout: 120_000 },
-  async () => {
-    const reqs = requests();
-    const http = new OpenAIPolicy({ baseUrls: [serve.url], model: MODEL });
-    assert.deepEqual(await http.generate(reqs), await embedded.generate(reqs));
-  },
-);
+test('concurrent HTTP requests (merged into engine batches by rstar serve) match one embedded batch', { timeout: 120_000 }, async () => {
+  const reqs = requests();
+  const http = new OpenAIPolicy({ baseUrls: [serve.url], model: MODEL });
+  assert.deepEqual(await http.generate(reqs), await embedded.generate(reqs));
+});
 
 test('prompt batching (prompt: string[], one seed) matches one embedded call with the same requests', async () => {
   const base = requests()[0];
@@ -89,7 +89,10 @@ test('prompt batching (prompt: string[], one seed) matches one embedded call wit
 test('a wrong model name or an unreachable server fails with a clear message', async () => {
   const wrong = new OpenAIPolicy({ baseUrls: [serve.url], model: 'no-such-model' });
   await assert.rejects(wrong.check(), /does not serve the model "no-such-model"; it serves: rstar-test/);
-  await assert.rejects(wrong.generate([requests()[0]]), /model "no-such-model": HTTP 404: The model `no-such-model` does not exist\.; the server serves: rstar-test/);
+  await assert.rejects(
+    wrong.generate([requests()[0]]),
+    /model "no-such-model": HTTP 404: The model `no-such-model` does not exist\.; the server serves: rstar-test/,
+  );
   const port = await freePort();
   const dead = new OpenAIPolicy({ baseUrls: [`http://127.0.0.1:${port}/v1`], model: MODEL, retries: 1, backoffMs: 1 });
   await assert.rejects(dead.check(), /cannot reach the policy server at http:\/\/127\.0\.0\.1:\d+\/v1: connection refused/);
@@ -98,7 +101,11 @@ test('a wrong model name or an unreachable server fails with a clear message', a
 
 // ── fault tests against scripted servers ─────────────────────────────────────────────────────────
 
-type Handler = (body: Record<string, unknown>, path: string, n: number) => { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> } | 'destroy';
+type Handler = (
+  body: Record<string, unknown>,
+  path: string,
+  n: number,
+) => { status?: number; body?: string; delayMs?: number; headers?: Record<string, string> } | 'destroy';
 
 async function fake(handler: Handler): Promise<{ url: string; server: Server; hits: () => number }> {
   let hits = 0;
@@ -133,7 +140,13 @@ const req1: GenerateRequest = { prompt: 'p', n: 2, maxTokens: 8, temperature: 1,
 const closeAll = (...s: Server[]) => Promise.all(s.map((x) => new Promise((r) => (x.close(r), x.closeAllConnections()))));
 
 test('retries 429 and 5xx with backoff, then succeeds', async () => {
-  const f = await fake((_b, _p, n) => (n === 0 ? { status: 429, body: '{"error":{"message":"slow down"}}', headers: { 'retry-after': '0' } } : n === 1 ? { status: 503, body: 'busy' } : { body: ok(2) }));
+  const f = await fake((_b, _p, n) =>
+    n === 0
+      ? { status: 429, body: '{"error":{"message":"slow down"}}', headers: { 'retry-after': '0' } }
+      : n === 1
+        ? { status: 503, body: 'busy' }
+        : { body: ok(2) },
+  );
   const p = new OpenAIPolicy({ baseUrls: [f.url], model: 'm', backoffMs: 1 });
   const out = await p.generate([req1]);
   assert.equal(out[0].length, 2);
@@ -215,7 +228,8 @@ test('server killed mid-run: the client retries, then fails with a clear message
   const long: GenerateRequest = { prompt: formatPrompt('What is 2 + 3?'), n: 8, maxTokens: 400, temperature: 1, topP: 1, stop: [], seed: 3, ignoreEos: true };
   const run = p.generate([long]);
   // Kill it once it is decoding the request (the server's own counter, not a delay).
-  while (((await (await fetch(s.url + '/stats')).json()) as { engine: { decodeSteps: number } }).engine.decodeSteps === 0) await new Promise((r) => setTimeout(r, 10));
+  while (((await (await fetch(s.url + '/stats')).json()) as { engine: { decodeSteps: number } }).engine.decodeSteps === 0)
+    await new Promise((r) => setTimeout(r, 10));
   s.proc.kill('SIGKILL');
   await assert.rejects(run, /the policy server failed after 3 attempts .*last error: .*(connection refused|connection reset|fetch failed|other side closed)/);
   await exited(s.proc);

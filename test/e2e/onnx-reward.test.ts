@@ -13,7 +13,11 @@ import { Rng } from '../../src/util/rng.js';
 describe('planScoreBatches', () => {
   const check = (lengths: number[], limits: ScoreBatchLimits) => {
     const batches = planScoreBatches(lengths, limits);
-    assert.deepEqual(batches.flat().sort((a, b) => a - b), lengths.map((_, i) => i), 'every text exactly once');
+    assert.deepEqual(
+      batches.flat().sort((a, b) => a - b),
+      lengths.map((_, i) => i),
+      'every text exactly once',
+    );
     for (const b of batches) {
       const L = Math.max(...b.map((i) => lengths[i]));
       if (b.length > 1) {
@@ -21,7 +25,11 @@ describe('planScoreBatches', () => {
       }
     }
     const order = batches.flat().map((i) => lengths[i]);
-    assert.deepEqual(order, [...order].sort((a, b) => b - a), 'longest first, so a batch holds similar lengths');
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => b - a),
+      'longest first, so a batch holds similar lengths',
+    );
     return batches;
   };
 
@@ -74,7 +82,18 @@ describe('OnnxReward matches PyTorch (real torch + onnxruntime-node)', () => {
     const tokenizer = trainBpe([...corpus, ...texts], { vocabSize: 300, specialTokens: SPECIAL_TOKENS });
     tokenizer.save(join(dir, 'tokenizer.json'));
     const pad = tokenizer.specialId(PAD);
-    const config = { vocab_size: tokenizer.vocabSize, d_model: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 128, max_seq_len: MAX, rope_theta: 10000, tie_embeddings: false, pad_id: pad };
+    const config = {
+      vocab_size: tokenizer.vocabSize,
+      d_model: 64,
+      n_layers: 2,
+      n_heads: 4,
+      n_kv_heads: 2,
+      d_ff: 128,
+      max_seq_len: MAX,
+      rope_theta: 10000,
+      tie_embeddings: false,
+      pad_id: pad,
+    };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
     // Q-regression toward a target that depends on the words, so scores spread over [-1, 1].
     const data = corpus.map((t) => {
@@ -83,7 +102,16 @@ describe('OnnxReward matches PyTorch (real torch + onnxruntime-node)', () => {
     });
     writeFileSync(join(dir, 'train.jsonl'), data.join('\n') + '\n');
     const done = await runRewardTrain(
-      { objective: 'qreg', data: join(dir, 'train.jsonl'), config: join(dir, 'model.json'), out: join(dir, 'run'), maxSteps: 40, batchSize: 16, lr: 3e-3, device: 'cpu' },
+      {
+        objective: 'qreg',
+        data: join(dir, 'train.jsonl'),
+        config: join(dir, 'model.json'),
+        out: join(dir, 'run'),
+        maxSteps: 40,
+        batchSize: 16,
+        lr: 3e-3,
+        device: 'cpu',
+      },
       quiet,
     );
     await runExport({ ckpt: done.weights, out: join(dir, 'ppm.onnx'), kind: 'ppm' }, quiet);
@@ -139,6 +167,9 @@ describe('OnnxReward matches PyTorch (real torch + onnxruntime-node)', () => {
     assert.ok(worst < 1e-4, `max |Δ| ${worst}`);
     assert.ok(Math.max(...s1) - Math.min(...s1) > 0.2, `scores should spread for a meaningful comparison: ${s1}`);
     assert.ok(s1.every((s) => s >= -1 && s <= 1));
-    assert.deepEqual([...c1, ...c2].map((s) => s.toFixed(5)), s1.map((s) => s.toFixed(5)));
+    assert.deepEqual(
+      [...c1, ...c2].map((s) => s.toFixed(5)),
+      s1.map((s) => s.toFixed(5)),
+    );
   });
 });

@@ -101,7 +101,21 @@ class TreeBuilder {
 }
 
 function record(id: string, tree: TreeJSON): SynthRecord {
-  return { id, level: 1, question: tree.question, gold: '1', answer: null, correct: false, solveRate: 0, correctTerminals: 0, terminals: 0, tier: 'hard', tokens: 0, ms: 0, tree };
+  return {
+    id,
+    level: 1,
+    question: tree.question,
+    gold: '1',
+    answer: null,
+    correct: false,
+    solveRate: 0,
+    correctTerminals: 0,
+    terminals: 0,
+    tier: 'hard',
+    tokens: 0,
+    ms: 0,
+    tree,
+  };
 }
 
 /**
@@ -331,11 +345,17 @@ test('readPairs: bad input names file, line and field', () => {
   };
   assert.throws(bad([ok, '', JSON.stringify({ prompt: 'p', chosen: 5, rejected: 'r' })]), { message: `${f}:3: field "chosen": expected string, got 5` });
   assert.throws(bad([ok, JSON.stringify({ prompt: 'p', chosen: 'c' })]), { message: `${f}:2: field "rejected": expected string, got nothing (field missing)` });
-  assert.throws(bad([ok, JSON.stringify({ prompt: 'p', chosen: 'c', rejected: 'r', chosen_q: 'high' })]), /pairs\.jsonl:2: field "chosen_q": expected a number or null/);
+  assert.throws(
+    bad([ok, JSON.stringify({ prompt: 'p', chosen: 'c', rejected: 'r', chosen_q: 'high' })]),
+    /pairs\.jsonl:2: field "chosen_q": expected a number or null/,
+  );
   assert.throws(bad([JSON.stringify({ prompt: 'p', chosen: 'c', rejected: 'r', weight: 0 })]), /pairs\.jsonl:1: field "weight": expected a positive number/);
   assert.throws(bad([ok, ok, '{"prompt": "p", "chosen"']), /pairs\.jsonl:3: invalid JSON/);
   assert.throws(bad([ok, '[1, 2]']), /pairs\.jsonl:2: expected a JSON object, got an array/);
-  assert.throws(bad([JSON.stringify({ prompt: 'p', pos: 'c', neg: 'r', pos_count: 0 })]), /pairs\.jsonl:1: field "pos_count": expected a positive integer, got 0/);
+  assert.throws(
+    bad([JSON.stringify({ prompt: 'p', pos: 'c', neg: 'r', pos_count: 0 })]),
+    /pairs\.jsonl:1: field "pos_count": expected a positive integer, got 0/,
+  );
   assert.throws(bad(['']), /pairs\.jsonl: no preference pairs/);
   assert.throws(() => readPairs(join(dir, 'missing.jsonl')), /missing\.jsonl: cannot read/);
   // A JSON array: the error names the line where the bad element starts.
@@ -442,15 +462,15 @@ test('rstar extract ppm|orm|qreg on run directories', () => {
   assert.equal(summary.runProblems, 4);
   assert.ok(summary.meanMargin > 1);
   assert.deepEqual(readPairs(out), expected);
-  assert.equal(
-    readFileSync(out, 'utf8'),
-    expected.map((p) => JSON.stringify(p)).join('\n') + '\n',
-  );
+  assert.equal(readFileSync(out, 'utf8'), expected.map((p) => JSON.stringify(p)).join('\n') + '\n');
 
   const plain = rstar(['extract', 'ppm', '--run', run1, '--out', out, '--per-side', '1', '--no-weighting', '--min-margin', '1.8']);
   assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /^wrote 1 pairs \(0 step, 1 final-step\) from 1\/3 problems to .*pairs\.jsonl; mean margin 1\.900\n$/);
-  assert.deepEqual(readPairs(out).map((p) => p.weight), [1]);
+  assert.deepEqual(
+    readPairs(out).map((p) => p.weight),
+    [1],
+  );
 
   const orm = rstar(['extract', 'orm', '--run', run1, '--out', join(dir, 'orm.jsonl'), '--json']);
   assert.equal(orm.code, 0, orm.stderr);

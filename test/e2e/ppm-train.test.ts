@@ -73,12 +73,25 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     t0 = performance.now();
     dir = mkdtempSync(join(tmpdir(), 'rstar-ppmtrain-'));
     const rng = new Rng(3);
-    const sft = Array.from({ length: 40 }, (_, k) => ({ prompt: `Problem ${k}: ${filler(rng, 3)}\n`, completion: `# ${filler(rng, 2)} good ${filler(rng, 1)}<end_of_step>` }));
+    const sft = Array.from({ length: 40 }, (_, k) => ({
+      prompt: `Problem ${k}: ${filler(rng, 3)}\n`,
+      completion: `# ${filler(rng, 2)} good ${filler(rng, 1)}<end_of_step>`,
+    }));
     writeFileSync(join(dir, 'sft.jsonl'), jsonl(sft));
     policy = join(dir, 'policy');
     await trainPolicyBundle({
-      data: join(dir, 'sft.jsonl'), out: policy, preset: 'tiny', vocabSize: 300, epochs: 1, maxSteps: 2, batchSize: 8, lr: 1e-3,
-      device: 'cpu', seed: 0, valFraction: 0, command: 'test',
+      data: join(dir, 'sft.jsonl'),
+      out: policy,
+      preset: 'tiny',
+      vocabSize: 300,
+      epochs: 1,
+      maxSteps: 2,
+      batchSize: 8,
+      lr: 1e-3,
+      device: 'cpu',
+      seed: 0,
+      valFraction: 0,
+      command: 'test',
     });
     pairsFile = join(dir, 'pairs.jsonl');
     writeFileSync(pairsFile, jsonl(makePairs(40, 8, 11)));
@@ -94,8 +107,19 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     const out = join(dir, 'ppm');
     const events: TrainerEvent[] = [];
     const manifest = await trainRewardBundle({
-      objective: 'pairwise', data: pairsFile, policy, out, valFraction: 0.2, maxSteps: 50, batchSize: 16, lr: 3e-3, seed: 0,
-      device: 'cpu', command: 'test', onEvent: (e) => events.push(e), onStderr: () => {},
+      objective: 'pairwise',
+      data: pairsFile,
+      policy,
+      out,
+      valFraction: 0.2,
+      maxSteps: 50,
+      batchSize: 16,
+      lr: 3e-3,
+      seed: 0,
+      device: 'cpu',
+      command: 'test',
+      onEvent: (e) => events.push(e),
+      onStderr: () => {},
     });
     lap('pairwise');
     const steps = events.filter((e): e is StepEvent => e.event === 'step');
@@ -130,15 +154,29 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.ok(scores.every((s) => s >= -1 && s <= 1));
   });
 
-  test('orm and qreg: losses decrease; their pair accuracy is measured on the pairwise run\'s held-out pairs (ORM\'s recomputed with ONNX Runtime)', { timeout: 600_000 }, async () => {
+  test("orm and qreg: losses decrease; their pair accuracy is measured on the pairwise run's held-out pairs (ORM's recomputed with ONNX Runtime)", {
+    timeout: 600_000,
+  }, async () => {
     const pairs = makePairs(40, 8, 11);
     // orm through the bundle builder: --pairs gives the held-out problems (the same as the pairwise run's).
     const ormData = join(dir, 'orm.jsonl');
     writeFileSync(ormData, jsonl(makeExamples(pairs, 'orm')));
     const events: TrainerEvent[] = [];
     const manifest = await trainRewardBundle({
-      objective: 'orm', data: ormData, pairs: pairsFile, policy, out: join(dir, 'orm'), valFraction: 0.2, maxSteps: 60, batchSize: 16,
-      lr: 3e-3, seed: 0, device: 'cpu', command: 'test', onEvent: (e) => events.push(e), onStderr: () => {},
+      objective: 'orm',
+      data: ormData,
+      pairs: pairsFile,
+      policy,
+      out: join(dir, 'orm'),
+      valFraction: 0.2,
+      maxSteps: 60,
+      batchSize: 16,
+      lr: 3e-3,
+      seed: 0,
+      device: 'cpu',
+      command: 'test',
+      onEvent: (e) => events.push(e),
+      onStderr: () => {},
     });
     lap('orm');
     assert.equal(
@@ -146,8 +184,14 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
       readFileSync(join(dir, 'ppm', 'work', 'val_pairs.jsonl'), 'utf8'),
       'orm and pairwise are measured on the same held-out pairs',
     );
-    const held = heldOutGroups(pairs.map((p) => p.problem_id!), 0.2, 0);
-    const ormTrain = readFileSync(join(dir, 'orm', 'work', 'train.jsonl'), 'utf8').trim().split('\n');
+    const held = heldOutGroups(
+      pairs.map((p) => p.problem_id!),
+      0.2,
+      0,
+    );
+    const ormTrain = readFileSync(join(dir, 'orm', 'work', 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(ormTrain.length, 2 * pairs.filter((p) => !held.has(p.problem_id!)).length, 'held-out problems are not trained on');
     let steps = events.filter((e): e is StepEvent => e.event === 'step');
     assert.ok(steps[steps.length - 1].loss < steps[0].loss * 0.7, `orm loss ${steps[0].loss} → ${steps[steps.length - 1].loss}`);
@@ -158,23 +202,47 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     // The recorded pair accuracy is the share of held-out pairs the exported ORM ranks right (ONNX vs
     // PyTorch numerics may flip at most one near-tie).
     const heldPairs = pairs.filter((p) => held.has(p.problem_id!));
-    const valLines = readFileSync(join(dir, 'ppm', 'work', 'val_pairs.jsonl'), 'utf8').trim().split('\n');
+    const valLines = readFileSync(join(dir, 'ppm', 'work', 'val_pairs.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(heldPairs.length, valLines.length);
     assert.equal((manifest.ppm!.metrics as { val_pairs: { pairs: number } }).val_pairs.pairs, heldPairs.length);
     const orm = await OnnxReward.load(loadBundle(join(dir, 'orm')));
     const ormScores = await orm.score(heldPairs.flatMap((p) => [p.prompt + p.chosen, p.prompt + p.rejected]));
     await orm.close();
     const ranked = heldPairs.filter((_, i) => ormScores[2 * i] > ormScores[2 * i + 1]).length;
-    assert.ok(Math.abs(m.pair_accuracy * heldPairs.length - ranked) <= 1, `recorded ${m.pair_accuracy} of ${heldPairs.length} pairs, ONNX ranks ${ranked} right`);
+    assert.ok(
+      Math.abs(m.pair_accuracy * heldPairs.length - ranked) <= 1,
+      `recorded ${m.pair_accuracy} of ${heldPairs.length} pairs, ONNX ranks ${ranked} right`,
+    );
 
     // qreg straight through the trainer (token ids written here), with the same held-out pairs.
     const b = loadBundle(policy);
     const a = b.manifest.architecture;
     const qData = join(dir, 'qreg.jsonl');
-    writeFileSync(qData, jsonl(makeExamples(pairs.filter((p) => !held.has(p.problem_id!)), 'qreg').map((e) => ({ ids: rewardTokenIds(b.tokenizer, e.text, a.max_seq_len, a.pad_id), target: e.target, weight: e.weight }))));
+    writeFileSync(
+      qData,
+      jsonl(
+        makeExamples(
+          pairs.filter((p) => !held.has(p.problem_id!)),
+          'qreg',
+        ).map((e) => ({ ids: rewardTokenIds(b.tokenizer, e.text, a.max_seq_len, a.pad_id), target: e.target, weight: e.weight })),
+      ),
+    );
     const qEvents: TrainerEvent[] = [];
     const q = await runRewardTrain(
-      { objective: 'qreg', data: qData, init: join(policy, 'checkpoint.pt'), out: join(dir, 'qreg'), valPairs: join(dir, 'ppm', 'work', 'val_pairs.jsonl'), maxSteps: 60, batchSize: 16, lr: 3e-3, logEvery: 5, device: 'cpu' },
+      {
+        objective: 'qreg',
+        data: qData,
+        init: join(policy, 'checkpoint.pt'),
+        out: join(dir, 'qreg'),
+        valPairs: join(dir, 'ppm', 'work', 'val_pairs.jsonl'),
+        maxSteps: 60,
+        batchSize: 16,
+        lr: 3e-3,
+        logEvery: 5,
+        device: 'cpu',
+      },
       { ...quiet, onEvent: (e) => qEvents.push(e) },
     );
     lap('qreg');
@@ -191,7 +259,9 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
 
   test('rstar train ppm: CLI end to end, and bad input names the file, line and field', { timeout: 600_000 }, async () => {
     const out = join(dir, 'cli');
-    const r = rstar(['train', 'ppm', '--pairs', pairsFile, '--policy', policy, '--out', out, '--max-steps', '3', '--batch-size', '8', '--threads', '1'], { timeoutMs: 500_000 });
+    const r = rstar(['train', 'ppm', '--pairs', pairsFile, '--policy', policy, '--out', out, '--max-steps', '3', '--batch-size', '8', '--threads', '1'], {
+      timeoutMs: 500_000,
+    });
     lap('cli');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /held-out pair accuracy: \d+\.\d%/);

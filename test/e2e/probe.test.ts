@@ -67,7 +67,10 @@ test('probe problems and levels: bad levels are named', () => {
   assert.throws(() => parseLevels('x'), /expected a level/);
   assert.throws(() => probeProblems({ curriculum: 'v1', levels: [6], count: 1, seed: 1, split: 'test' }), /level 6 is outside the v1 levels 1-5/);
   const ps = probeProblems({ curriculum: 'v2', levels: [1, 7], count: 3, seed: 1, split: 'test' });
-  assert.deepEqual(ps.map((p) => p.level), [1, 1, 1, 7, 7, 7]);
+  assert.deepEqual(
+    ps.map((p) => p.level),
+    [1, 1, 1, 7, 7, 7],
+  );
 });
 
 test('rstar gen --ladder --json prints the rungs of each ladder', () => {
@@ -75,26 +78,40 @@ test('rstar gen --ladder --json prints the rungs of each ladder', () => {
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { curriculum: string; levels: Array<{ level: number; seed: boolean; ops: [number, number]; adds: string }> };
   assert.equal(j.curriculum, 'v2');
-  assert.deepEqual(j.levels.map((l) => l.level), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.deepEqual(j.levels.map((l) => l.seed), [true, true, true, false, false, false, false, false, false, false]);
+  assert.deepEqual(
+    j.levels.map((l) => l.level),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
+  assert.deepEqual(
+    j.levels.map((l) => l.seed),
+    [true, true, true, false, false, false, false, false, false, false],
+  );
   assert.ok(j.levels.every((l) => l.ops[0] === l.level && l.ops[1] === l.level && l.adds.length > 0));
   const v1 = JSON.parse(rstar(['gen', '--ladder', '--json', '--curriculum', 'v1']).stdout) as { levels: unknown[] };
   assert.equal(v1.levels.length, 5);
   const g = rstar(['gen', '--level', '10', '--count', '2', '--seed', '3']);
   assert.equal(g.code, 0, g.stderr);
-  const rows = g.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = g.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(rows.every((p) => p.level === 10 && /^cur2-L10-/.test(p.id) && p.solution === undefined));
   const bad = rstar(['gen', '--level', '11']);
   assert.equal(bad.code, 2);
 });
 
 test('rstar probe against the shipped round-0 bundle: JSON shape, pass@k >= pass@1, consistent counts', () => {
-  const r = rstar(['probe', '--bundle', ROUND0, '--curriculum', 'v1', '--levels', '1-2', '--count', '3', '--samples', '2', '--greedy', '--json'], { timeoutMs: 300_000 });
+  const r = rstar(['probe', '--bundle', ROUND0, '--curriculum', 'v1', '--levels', '1-2', '--count', '3', '--samples', '2', '--greedy', '--json'], {
+    timeoutMs: 300_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.format, 'rstar-ts/probe@1');
   assert.equal(j.curriculum, 'v1');
-  assert.deepEqual(j.levels.map((l: { level: number }) => l.level), [1, 2]);
+  assert.deepEqual(
+    j.levels.map((l: { level: number }) => l.level),
+    [1, 2],
+  );
   assert.equal(j.problems.length, 6);
   for (const l of j.levels) {
     assert.equal(l.problems, 3);
@@ -105,7 +122,10 @@ test('rstar probe against the shipped round-0 bundle: JSON shape, pass@k >= pass
     assert.equal(l.passK, l.solvedProblems / 3);
     assert.equal(typeof l.greedy, 'number');
     const mine = j.problems.filter((p: { level: number }) => p.level === l.level);
-    assert.equal(mine.reduce((a: number, p: { correct: number }) => a + p.correct, 0), l.correctSamples);
+    assert.equal(
+      mine.reduce((a: number, p: { correct: number }) => a + p.correct, 0),
+      l.correctSamples,
+    );
   }
   // the bundle was trained on v1 levels 1-2: it solves some of them
   assert.ok(j.levels[0].passK > 0);

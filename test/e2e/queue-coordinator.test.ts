@@ -25,7 +25,9 @@ function spawnRstar(args: string[]): Proc {
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on('exit', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -44,7 +46,11 @@ const recordsOnDisk = (out: string): number => {
   let n = 0;
   for (const f of readdirSync(dir)) {
     if (f.endsWith('.jsonl')) n += readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length;
-    else if (f.endsWith('.jsonl.gz')) n += gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n').filter(Boolean).length;
+    else if (f.endsWith('.jsonl.gz'))
+      n += gunzipSync(readFileSync(join(dir, f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean).length;
   }
   return n;
 };
@@ -54,20 +60,34 @@ function fingerprint(records: SynthRecord[]): string {
   return JSON.stringify(
     [...records]
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((r) => ({ id: r.id, answer: r.answer, tier: r.tier, tokens: r.tokens, solveRate: r.solveRate, nodes: r.tree.nodes.map((n) => [n.text, n.visits, n.qSum, n.terminal, n.correct, n.execStatus]) })),
+      .map((r) => ({
+        id: r.id,
+        answer: r.answer,
+        tier: r.tier,
+        tokens: r.tokens,
+        solveRate: r.solveRate,
+        nodes: r.tree.nodes.map((n) => [n.text, n.visits, n.qSum, n.terminal, n.correct, n.execStatus]),
+      })),
   );
 }
 
 const SEARCH = ['--rollouts', '2', '--candidates', '2', '--max-depth', '4', '--seed', '3'];
 
-test('synth over a fleet: 3 workers, one SIGKILLed, the coordinator and Redis SIGKILLed and rerun; the run equals a local one; a poison problem ends failed', { timeout: 420_000 }, async () => {
+test('synth over a fleet: 3 workers, one SIGKILLed, the coordinator and Redis SIGKILLed and rerun; the run equals a local one; a poison problem ends failed', {
+  timeout: 420_000,
+}, async () => {
   const redis = await startRedis();
   const procs: Proc[] = [];
   try {
     const dir = mkdtempSync(join(tmpdir(), 'rstar-fleet-'));
     const problems = generateProblems({ level: 1, count: 40, seed: 5, split: 'train' });
     // A problem whose prompt does not fit the policy's 1024-token context: every attempt fails.
-    const poison = { id: 'poison-long', question: `Tom has 3 apples and buys 2 more. ${'He counts them again, slowly and carefully. '.repeat(150)}How many apples does he have?`, answer: '5', level: 1 };
+    const poison = {
+      id: 'poison-long',
+      question: `Tom has 3 apples and buys 2 more. ${'He counts them again, slowly and carefully. '.repeat(150)}How many apples does he have?`,
+      answer: '5',
+      level: 1,
+    };
     const localData = join(dir, 'local.jsonl');
     const fleetData = join(dir, 'fleet.jsonl');
     writeFileSync(localData, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
@@ -83,7 +103,9 @@ test('synth over a fleet: 3 workers, one SIGKILLed, the coordinator and Redis SI
     procs.push(coord);
     await waitFor('the coordinator to publish the run', () => existsSync(join(fleetDir, 'manifest.json')), 60_000);
     // The lock is generous: a worker slowed by a loaded machine must not be taken for a dead one.
-    const workers = [0, 1, 2].map(() => spawnRstar(['worker', '--queue', redis.url, '--concurrency', '8', '--lock-ms', '8000', '--idle-exit', '5', '--quiet', '--json']));
+    const workers = [0, 1, 2].map(() =>
+      spawnRstar(['worker', '--queue', redis.url, '--concurrency', '8', '--lock-ms', '8000', '--idle-exit', '5', '--quiet', '--json']),
+    );
     procs.push(...workers);
 
     // A worker dies mid-run holding jobs: they are retried by the others once its lock expires.
@@ -103,10 +125,16 @@ test('synth over a fleet: 3 workers, one SIGKILLed, the coordinator and Redis SI
     procs.push(again);
     const final = await again.done;
     assert.equal(final.code, 1, `the poison problem fails the run: ${final.stderr}`);
-    assert.match(final.stderr, /problem poison-long failed after 3 attempts: problem poison-long: its prompt is \d+ tokens, no shorter than the policy's context \(1024\)/);
+    assert.match(
+      final.stderr,
+      /problem poison-long failed after 3 attempts: problem poison-long: its prompt is \d+ tokens, no shorter than the policy's context \(1024\)/,
+    );
     const summary = JSON.parse(final.stdout);
     assert.equal(summary.problems, 41);
-    assert.deepEqual(summary.failed.map((f: { id: string }) => f.id), ['poison-long']);
+    assert.deepEqual(
+      summary.failed.map((f: { id: string }) => f.id),
+      ['poison-long'],
+    );
     const manifest = JSON.parse(readFileSync(join(fleetDir, 'manifest.json'), 'utf8'));
     assert.equal(manifest.status, 'incomplete');
     assert.equal(manifest.failed[0].attempts, 3);
@@ -140,7 +168,10 @@ test('synth over a fleet: 3 workers, one SIGKILLed, the coordinator and Redis SI
     const left = await Promise.all(workers.slice(1).map((w) => w.done));
     for (const w of left) assert.equal(w.code, 0, w.stderr);
     const done = left.map((w) => JSON.parse(w.stdout).completed as number);
-    assert.ok(done.every((n) => n > 0), `both surviving workers took jobs: ${done}`);
+    assert.ok(
+      done.every((n) => n > 0),
+      `both surviving workers took jobs: ${done}`,
+    );
   } finally {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await redis.stop();
@@ -153,8 +184,31 @@ test('eval over the queue writes the same results file as a local eval', { timeo
   try {
     const dir = mkdtempSync(join(tmpdir(), 'rstar-fleet-eval-'));
     const data = join(dir, 'p.jsonl');
-    writeFileSync(data, generateProblems({ level: 2, count: 6, seed: 8, split: 'test' }).map((p) => JSON.stringify(p)).join('\n') + '\n');
-    const args = (out: string) => ['eval', '--data', data, '--mode', 'mcts', '--rollouts', '2', '--candidates', '2', '--max-depth', '4', '--out', out, '--save-trees', join(dir, `${out.endsWith('q.jsonl') ? 'q' : 'l'}-trees`), '--quiet', '--json'];
+    writeFileSync(
+      data,
+      generateProblems({ level: 2, count: 6, seed: 8, split: 'test' })
+        .map((p) => JSON.stringify(p))
+        .join('\n') + '\n',
+    );
+    const args = (out: string) => [
+      'eval',
+      '--data',
+      data,
+      '--mode',
+      'mcts',
+      '--rollouts',
+      '2',
+      '--candidates',
+      '2',
+      '--max-depth',
+      '4',
+      '--out',
+      out,
+      '--save-trees',
+      join(dir, `${out.endsWith('q.jsonl') ? 'q' : 'l'}-trees`),
+      '--quiet',
+      '--json',
+    ];
     const local = rstar(args(join(dir, 'l.jsonl')), { timeoutMs: 200_000 });
     assert.equal(local.code, 0, local.stderr);
     const worker = spawnRstar(['worker', '--queue', redis.url, '--concurrency', '8', '--idle-exit', '3', '--quiet']);

@@ -28,7 +28,15 @@ test('run and job ids derive from what the run is and which problem, nothing els
 });
 
 test('--queue URLs: defaults, database, password kept out of what is printed, clear errors', () => {
-  assert.deepEqual(parseQueueUrl('redis://host'), { display: 'redis://host/0', host: 'host', port: 6379, db: 0, username: undefined, password: undefined, tls: false });
+  assert.deepEqual(parseQueueUrl('redis://host'), {
+    display: 'redis://host/0',
+    host: 'host',
+    port: 6379,
+    db: 0,
+    username: undefined,
+    password: undefined,
+    tls: false,
+  });
   const u = parseQueueUrl('rediss://user:s3cret@10.0.0.5:7000/3');
   assert.deepEqual([u.host, u.port, u.db, u.username, u.password, u.tls], ['10.0.0.5', 7000, 3, 'user', 's3cret', true]);
   assert.equal(u.display, 'rediss://user:***@10.0.0.5:7000/3');
@@ -43,12 +51,20 @@ test('Redis down: one clear error naming the URL, quickly, and nothing written',
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}/0`;
   const t0 = Date.now();
-  await assert.rejects(probeRedis(parseQueueUrl(url)), (e: Error) => e instanceof QueueUnreachableError && e.message.includes(`Redis at ${url} is not reachable`));
+  await assert.rejects(
+    probeRedis(parseQueueUrl(url)),
+    (e: Error) => e instanceof QueueUnreachableError && e.message.includes(`Redis at ${url} is not reachable`),
+  );
   assert.ok(Date.now() - t0 < 3500);
 
   const dir = mkdtempSync(join(tmpdir(), 'rstar-queue-down-'));
   const data = join(dir, 'p.jsonl');
-  writeFileSync(data, generateProblems({ level: 1, count: 2, seed: 1, split: 'train' }).map((p) => JSON.stringify(p)).join('\n') + '\n');
+  writeFileSync(
+    data,
+    generateProblems({ level: 1, count: 2, seed: 1, split: 'train' })
+      .map((p) => JSON.stringify(p))
+      .join('\n') + '\n',
+  );
   const synth = rstar(['synth', '--data', data, '--out', join(dir, 'run'), '--queue', url, '--json']);
   assert.equal(synth.code, 2, synth.stderr);
   assert.match(synth.stderr, new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port}/0 is not reachable`));
@@ -108,7 +124,8 @@ test('coordinator: idempotent enqueue, one result per problem, a poison job fail
     // Enqueue twice without collecting (an aborted signal returns at once): the same 7 jobs.
     const stopped = new AbortController();
     stopped.abort();
-    for (let i = 0; i < 2; i++) await coordinate({ queue: q, settings, attempts: 2, log: (l) => log.push(l) }, [...problems, poison], () => assert.fail('no worker yet'), stopped.signal);
+    for (let i = 0; i < 2; i++)
+      await coordinate({ queue: q, settings, attempts: 2, log: (l) => log.push(l) }, [...problems, poison], () => assert.fail('no worker yet'), stopped.signal);
     const queue = new Queue(queueName(runId), { connection: redisOptions(q), prefix: PREFIX });
     const counts = await queue.getJobCounts('waiting');
     assert.equal(counts.waiting, 7, 'enqueueing again adds nothing');
@@ -128,12 +145,22 @@ test('coordinator: idempotent enqueue, one result per problem, a poison job fail
     );
     const got: string[] = [];
     const fleet: number[] = [];
-    const { failed } = await coordinate<{ id: string }>({ queue: q, settings, attempts: 2, log: (l) => log.push(l), onFleet: (f) => fleet.push(f.workers) }, [...problems, poison], (r) => got.push(r.id));
+    const { failed } = await coordinate<{ id: string }>(
+      { queue: q, settings, attempts: 2, log: (l) => log.push(l), onFleet: (f) => fleet.push(f.workers) },
+      [...problems, poison],
+      (r) => got.push(r.id),
+    );
     await worker.close();
-    assert.deepEqual(got.sort(), problems.map((p) => p.id));
+    assert.deepEqual(
+      got.sort(),
+      problems.map((p) => p.id),
+    );
     assert.deepEqual(failed, [{ id: 'poison', error: 'this problem always fails', attempts: 2 }]);
     assert.equal(runs.poison, 2, 'retried once, then failed for good');
-    assert.ok(fleet.some((n) => n >= 1), 'the fleet status sees the worker');
+    assert.ok(
+      fleet.some((n) => n >= 1),
+      'the fleet status sees the worker',
+    );
     // Collected jobs are removed; the failed one stays (a rerun reports it again).
     const after = await queue.getJobCounts('completed', 'failed', 'waiting');
     assert.deepEqual([after.completed, after.failed, after.waiting], [0, 1, 0]);

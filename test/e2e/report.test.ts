@@ -4,7 +4,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { rstar } from '../helpers/cli.js';
-import { loadReport, readResults, renderMarkdown, renderPlots, writeReport, PLOTS, type RewardModelAblation, type SftDataAblation } from '../../src/evolve/report.js';
+import {
+  loadReport,
+  readResults,
+  renderMarkdown,
+  renderPlots,
+  writeReport,
+  PLOTS,
+  type RewardModelAblation,
+  type SftDataAblation,
+} from '../../src/evolve/report.js';
 import { ResultsWriter, writeMeta, META_FORMAT } from '../../src/eval/results-file.js';
 import type { ProblemResult } from '../../src/eval/types.js';
 import type { SampleCurves } from '../../src/eval/metrics.js';
@@ -13,7 +22,18 @@ import type { EvolveRound, EvolveState } from '../../src/evolve/layout.js';
 const GENERATED = '2026-01-02T03:04:05.000Z';
 
 function result(id: string, level: number, correct: boolean, tokens: number, curves?: SampleCurves): ProblemResult {
-  return { id, level, gold: '1', prediction: '', answer: correct ? '1' : '2', verdict: correct ? 'correct' : 'wrong', correct, tokens, ms: 1, ...(curves ? { curves } : {}) };
+  return {
+    id,
+    level,
+    gold: '1',
+    prediction: '',
+    answer: correct ? '1' : '2',
+    verdict: correct ? 'correct' : 'wrong',
+    correct,
+    tokens,
+    ms: 1,
+    ...(curves ? { curves } : {}),
+  };
 }
 
 /** An eval results file and its sidecar, written by the real results-file API (as `rstar eval --out`). */
@@ -66,14 +86,24 @@ const scCurves = (maj: boolean[], pass: number[], tokens: number[]): SampleCurve
 function buildRun(dir: string, opts: { ablations?: boolean; oldAccounting?: boolean; oldAblations?: boolean } = {}): string {
   const run = join(dir, 'run');
   mkdirSync(run, { recursive: true });
-  writeEval(run, 'round-0/eval/greedy.jsonl', 'greedy', {}, [result('a', 1, true, 10), result('b', 1, true, 30), result('c', 4, false, 50), result('d', 4, false, 70)]);
+  writeEval(run, 'round-0/eval/greedy.jsonl', 'greedy', {}, [
+    result('a', 1, true, 10),
+    result('b', 1, true, 30),
+    result('c', 4, false, 50),
+    result('d', 4, false, 70),
+  ]);
   writeEval(run, 'round-0/eval/sc.jsonl', 'self-consistency', { n: 4, temperature: 0.8 }, [
     result('a', 1, true, 40, scCurves([true, true, true], [1, 1, 1], [10, 20, 40])),
     result('b', 1, true, 120, scCurves([true, true, true], [1, 1, 1], [30, 60, 120])),
     result('c', 4, false, 200, scCurves([false, false, false], [0, 0.5, 1], [50, 100, 200])),
     result('d', 4, true, 280, scCurves([false, false, true], [0.25, 0.5, 1], [70, 140, 280])),
   ]);
-  writeEval(run, 'round-1/eval/greedy.jsonl', 'greedy', {}, [result('a', 1, true, 10), result('b', 1, true, 10), result('c', 4, true, 40), result('d', 4, false, 40)]);
+  writeEval(run, 'round-1/eval/greedy.jsonl', 'greedy', {}, [
+    result('a', 1, true, 10),
+    result('b', 1, true, 10),
+    result('c', 4, true, 40),
+    result('d', 4, false, 40),
+  ]);
   const bon = (ok: boolean): SampleCurves => ({ k: K, maj: [ok, ok, ok], rm: [ok, ok, ok], pass: ok ? [1, 1, 1] : [0, 0, 0], tokens: [25, 50, 100] });
   writeEval(run, 'round-1/eval/bon.jsonl', 'best-of-n', { n: 4, temperature: 0.8 }, [
     result('a', 1, true, 100, bon(true)),
@@ -81,12 +111,33 @@ function buildRun(dir: string, opts: { ablations?: boolean; oldAccounting?: bool
     result('c', 4, false, 100, bon(false)),
     result('d', 4, false, 100, bon(false)),
   ]);
-  writeEval(run, 'round-1/eval/mcts.jsonl', 'mcts', { rollouts: 4 }, [result('a', 1, true, 100), result('b', 1, true, 100), result('c', 4, true, 300), result('d', 4, true, 500)]);
-  writeEval(run, 'round-2/eval/greedy.jsonl', 'greedy', {}, ['a', 'b', 'c', 'd'].map((id, i) => result(id, i < 2 ? 1 : 4, true, 10)), { meta: false });
+  writeEval(run, 'round-1/eval/mcts.jsonl', 'mcts', { rollouts: 4 }, [
+    result('a', 1, true, 100),
+    result('b', 1, true, 100),
+    result('c', 4, true, 300),
+    result('d', 4, true, 500),
+  ]);
+  writeEval(
+    run,
+    'round-2/eval/greedy.jsonl',
+    'greedy',
+    {},
+    ['a', 'b', 'c', 'd'].map((id, i) => result(id, i < 2 ? 1 : 4, true, 10)),
+    { meta: false },
+  );
   writeEval(run, 'round-2/eval/mcts.jsonl', 'mcts', { rollouts: 4 }, [result('a', 1, true, 100)]);
   const state: EvolveState = {
     format: 'rstar-ts/evolve@1',
-    config: { bootstrap: 'models/round0', train: 'train.jsonl', test: 'curriculum:test', rounds: [{ guide: 'terminal', rollouts: 8, unsolvedRollouts: [] }, { guide: 'ppm', rollouts: 16, unsolvedRollouts: [64] }], eval: { n: 4, modes: ['greedy', 'sc', 'bon', 'mcts'] } },
+    config: {
+      bootstrap: 'models/round0',
+      train: 'train.jsonl',
+      test: 'curriculum:test',
+      rounds: [
+        { guide: 'terminal', rollouts: 8, unsolvedRollouts: [] },
+        { guide: 'ppm', rollouts: 16, unsolvedRollouts: [64] },
+      ],
+      eval: { n: 4, modes: ['greedy', 'sc', 'bon', 'mcts'] },
+    },
     command: 'rstar evolve --config c.yaml --out run',
     started: '2026-01-01T00:00:00.000Z',
     updated: '2026-01-01T01:00:00.000Z',
@@ -134,7 +185,12 @@ function buildRun(dir: string, opts: { ablations?: boolean; oldAccounting?: bool
     writeFileSync(join(run, 'ablation', 'sft-data.json'), JSON.stringify(sft));
     // … and, for the reward models, either that shape or (oldAblations) a file from before the
     // command and the held-out pair count were recorded.
-    const recorded: Omit<RewardModelAblation, 'n' | 'rows'> = { command: 'rstar ablate reward-models --run run --round 1 --held-out 0.2', round: 1, heldOutPairs: 10, heldOut: 0.2 };
+    const recorded: Omit<RewardModelAblation, 'n' | 'rows'> = {
+      command: 'rstar ablate reward-models --run run --round 1 --held-out 0.2',
+      round: 1,
+      heldOutPairs: 10,
+      heldOut: 0.2,
+    };
     const rm: Pick<RewardModelAblation, 'n' | 'rows'> & Partial<RewardModelAblation> = {
       ...(opts.oldAblations ? {} : recorded),
       n: 4,
@@ -187,7 +243,13 @@ test('report: per-round per-level tables, headline series and round stats comput
     ]);
     const head = '| level | greedy (policy alone) | self-consistency@4 | best-of-4 (PPM) | PPM-guided MCTS |';
     // Round 0: greedy L4 0/2 with (50+70)/2 tokens; self-consistency (maj@4) L4 1/2 with (200+280)/2.
-    assert.deepEqual(section(md, '### Round 0 (bootstrap)'), [head, '| --- | --- | --- | --- | --- |', '| 1 | 100.0 (20) | 100.0 (80) | — | — |', '| 4 | 0.0 (60) | 50.0 (240) | — | — |', '| all | 50.0 (40) | 75.0 (160) | — | — |']);
+    assert.deepEqual(section(md, '### Round 0 (bootstrap)'), [
+      head,
+      '| --- | --- | --- | --- | --- |',
+      '| 1 | 100.0 (20) | 100.0 (80) | — | — |',
+      '| 4 | 0.0 (60) | 50.0 (240) | — | — |',
+      '| all | 50.0 (40) | 75.0 (160) | — | — |',
+    ]);
     assert.deepEqual(section(md, '### Round 1'), [
       head,
       '| --- | --- | --- | --- | --- |',
@@ -196,7 +258,11 @@ test('report: per-round per-level tables, headline series and round stats comput
       '| all | 75.0 (25) | — | 50.0 (100) | 100.0 (250) |',
     ]);
     // Round 2's greedy file has no sidecar: read as greedy all the same.
-    assert.deepEqual(section(md, '### Round 2').slice(2), ['| 1 | 100.0 (10) | — | — | — |', '| 4 | 100.0 (10) | — | — | — |', '| all | 100.0 (10) | — | — | — |']);
+    assert.deepEqual(section(md, '### Round 2').slice(2), [
+      '| 1 | 100.0 (10) | — | — | — |',
+      '| 4 | 100.0 (10) | — | — | — |',
+      '| all | 100.0 (10) | — | — | — |',
+    ]);
 
     assert.deepEqual(section(md, '## Synthesis').slice(2), [
       '| 1 | terminal | 8 | 8 | 6 | 1234 | 60 | 6/8 (75.0%) | L1 4/4, L4 2/4 |',
@@ -232,7 +298,10 @@ test('report: the SFT-data and reward-model ablation tables', () => {
       '| MCTS step-verified | 11 | 100.0 | 50.0 | 75.0 |',
     ]);
     assert.match(md, /^Greedy held-out accuracy .* Made by `rstar ablate sft-data --run run --round 1 --samples 8`\.$/m);
-    assert.match(md, /pair accuracy on n = 10 held-out pairs \(pairs of 20\.0% of the training problems, held out\)\. Made by `rstar ablate reward-models --run run --round 1 --held-out 0\.2`\.$/m);
+    assert.match(
+      md,
+      /pair accuracy on n = 10 held-out pairs \(pairs of 20\.0% of the training problems, held out\)\. Made by `rstar ablate reward-models --run run --round 1 --held-out 0\.2`\.$/m,
+    );
     assert.deepEqual(section(md, '## Reward-model ablation (round 1 policy and trees, N = 4)'), [
       '| reward model | held-out pair acc % (n = 10) | best-of-N L1 | best-of-N L4 | best-of-N all | MCTS L1 | MCTS L4 | MCTS all |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -262,10 +331,12 @@ test('report plots: series per mode, per level, the k-sample curves and coverage
   try {
     const svgs = await renderPlots(loadReport(buildRun(dir)));
     assert.deepEqual(Object.keys(svgs).sort(), ['coverage', 'levels', 'rounds', 'tokens']);
-    for (const name of ['greedy (policy alone)', 'self-consistency@4', 'best-of-4 (PPM)', 'PPM-guided MCTS']) assert.ok(svgs.rounds!.includes(`>${name}<`), name);
+    for (const name of ['greedy (policy alone)', 'self-consistency@4', 'best-of-4 (PPM)', 'PPM-guided MCTS'])
+      assert.ok(svgs.rounds!.includes(`>${name}<`), name);
     assert.ok(svgs.levels!.includes('>level 1<') && svgs.levels!.includes('>level 4<'));
     // maj@k from round 0's self-consistency; rm@k and pass@k from round 1's best-of-N (the last round with them).
-    for (const name of ['self-consistency maj@k (round 0)', 'best-of-N rm@k (round 1)', 'pass@k (oracle) (round 1)', '>r1<']) assert.ok(svgs.tokens!.includes(name), name);
+    for (const name of ['self-consistency maj@k (round 0)', 'best-of-N rm@k (round 1)', 'pass@k (oracle) (round 1)', '>r1<'])
+      assert.ok(svgs.tokens!.includes(name), name);
     for (const name of ['>all levels<', '>level 4<']) assert.ok(svgs.coverage!.includes(name), name);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -293,9 +364,18 @@ test('rstar report writes README.md with relative links to valid SVG plots; bad 
     const out = join(dir, 'docs', 'results');
     const r = rstar(['report', '--run', run, '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { markdown: string; plots: string[]; rounds: Array<{ round: number; accuracy: Record<string, number>; coverage: number | null }> };
+    const j = JSON.parse(r.stdout) as {
+      markdown: string;
+      plots: string[];
+      rounds: Array<{ round: number; accuracy: Record<string, number>; coverage: number | null }>;
+    };
     assert.equal(j.markdown, join(out, 'README.md'));
-    assert.deepEqual(j.plots.sort(), Object.values(PLOTS).map((f) => join(out, f)).sort());
+    assert.deepEqual(
+      j.plots.sort(),
+      Object.values(PLOTS)
+        .map((f) => join(out, f))
+        .sort(),
+    );
     assert.deepEqual(j.rounds[1], { round: 1, status: 'complete', accuracy: { greedy: 0.75, bon: 0.5, mcts: 1 }, coverage: 0.75 });
     const md = readFileSync(j.markdown, 'utf8');
     assert.match(md, /\| 1 \| 75\.0 \| 100\.0 \| 75\.0 \|/);
@@ -358,7 +438,10 @@ test('report on a v2 test set: greedy split into seed rungs and rungs without se
     const out = join(dir, 'out');
     const { markdown } = await writeReport(run, out, { generated: 'now' });
     const rows = section(readFileSync(markdown, 'utf8'), "## Headline series (the paper's three)");
-    assert.equal(rows[0], '| round | policy alone (greedy) % | greedy, rungs without seeds % | greedy, seed rungs % | PPM-guided MCTS % | training-set coverage % |');
+    assert.equal(
+      rows[0],
+      '| round | policy alone (greedy) % | greedy, rungs without seeds % | greedy, seed rungs % | PPM-guided MCTS % | training-set coverage % |',
+    );
     // Round 1 greedy: level 1 (a seed rung) 2/2, level 4 (no seeds) 1/2.
     assert.equal(rows[3], '| 1 | 75.0 | 50.0 | 100.0 | 100.0 | 75.0 |');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

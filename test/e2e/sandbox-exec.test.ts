@@ -11,10 +11,7 @@ import { PassThrough } from 'node:stream';
 import { runExecCommand } from '../../src/sandbox/exec-command.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-async function exec(
-  input: string,
-  opts: { workers?: number } = {},
-): Promise<{ code: number; out: Record<string, unknown>[]; err: string }> {
+async function exec(input: string, opts: { workers?: number } = {}): Promise<{ code: number; out: Record<string, unknown>[]; err: string }> {
   const inp = new PassThrough();
   const out = new PassThrough();
   const err = new PassThrough();
@@ -65,7 +62,10 @@ describe('rstar exec --json', () => {
     const ok = await exec('{"id":1,"code":"print(7)"}\n', { workers: 1 });
     assert.equal(ok.code, 0);
     assert.equal(ok.err, '');
-    assert.deepEqual(ok.out.map((o) => o.stdout), ['7\n']);
+    assert.deepEqual(
+      ok.out.map((o) => o.stdout),
+      ['7\n'],
+    );
     const bad = await exec('{"id":1,"code":"print(7)"}\n{"id":2,"code":"x",\n', { workers: 1 });
     assert.equal(bad.code, 2);
     assert.match(bad.err, /input line 2: invalid JSON/);

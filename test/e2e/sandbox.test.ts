@@ -4,13 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createSandbox,
-  newOutput,
-  SandboxUnavailableError,
-  UNSAFE_WARNING,
-  type Sandbox,
-} from '../../src/sandbox/index.js';
+import { createSandbox, newOutput, SandboxUnavailableError, UNSAFE_WARNING, type Sandbox } from '../../src/sandbox/index.js';
 
 describe('sandbox: normal programs', { concurrency: false }, () => {
   let sb: Sandbox;
@@ -100,9 +94,7 @@ describe('sandbox: normal programs', { concurrency: false }, () => {
   });
 
   it('runs on both servers at once', async () => {
-    const running = [0, 1].map((i) =>
-      sb.run(`import os\nprint(${i}, os.readlink("/proc/self/ns/pid"))`),
-    );
+    const running = [0, 1].map((i) => sb.run(`import os\nprint(${i}, os.readlink("/proc/self/ns/pid"))`));
     // Both were dispatched at once (one per server), none waits in the queue.
     assert.deepEqual([sb.stats().busy, sb.stats().queued], [2, 0]);
     const rs = await Promise.all(running);
@@ -128,9 +120,7 @@ describe('sandbox: normal programs', { concurrency: false }, () => {
   });
 
   it('supports __name__ == "__main__" and dataclasses', async () => {
-    const r = await sb.run(
-      'from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int\nif __name__ == "__main__":\n    print(P(3))',
-    );
+    const r = await sb.run('from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int\nif __name__ == "__main__":\n    print(P(3))');
     assert.equal(r.stdout, 'P(x=3)\n');
   });
 });

@@ -47,9 +47,18 @@ after(async () => {
 test('every mode solves easy level-1 problems with the real model, sandbox and grader', async () => {
   const problems = generateProblems({ level: 1, count: 3, seed: 5151, split: 'test' });
   for (const mode of SEARCH_MODES) {
-    const rs = await runSearches(problems.map((p) => ({ question: p.question })), deps, { ...cfg, mode }, { concurrency: 2 });
+    const rs = await runSearches(
+      problems.map((p) => ({ question: p.question })),
+      deps,
+      { ...cfg, mode },
+      { concurrency: 2 },
+    );
     const right = rs.filter((r, i) => r.answer !== null && judge.equal(r.answer, problems[i].answer)).length;
-    assert.equal(right, problems.length, `${mode}: ${right}/${problems.length} right (${rs.map((r) => r.answer).join(', ')} vs ${problems.map((p) => p.answer).join(', ')})`);
+    assert.equal(
+      right,
+      problems.length,
+      `${mode}: ${right}/${problems.length} right (${rs.map((r) => r.answer).join(', ')} vs ${problems.map((p) => p.answer).join(', ')})`,
+    );
     for (const r of rs) {
       assert.equal(r.mode, mode);
       assert.ok(r.tokens > 0);
@@ -71,7 +80,12 @@ const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <
 test('best-of-N with the shipped PPM: every sample scored by it, the best-scored one chosen, level-1 answers right', async () => {
   assert.ok(loadBundle(DEFAULT_BUNDLE).ppmPath, 'models/default ships ppm.onnx');
   const problems = generateProblems({ level: 1, count: 2, seed: 6161, split: 'test' });
-  const rs = await runSearches(problems.map((p) => ({ question: p.question })), ppmDeps, { ...cfg, mode: 'best-of-n' }, { concurrency: 2 });
+  const rs = await runSearches(
+    problems.map((p) => ({ question: p.question })),
+    ppmDeps,
+    { ...cfg, mode: 'best-of-n' },
+    { concurrency: 2 },
+  );
   for (const [i, r] of rs.entries()) {
     assert.ok(r.answer !== null && judge.equal(r.answer, problems[i].answer), `problem ${i}: ${r.answer} vs ${problems[i].answer}`);
     const scored = r.trajectories.filter((t) => t.answer !== null);
@@ -85,7 +99,12 @@ test('best-of-N with the shipped PPM: every sample scored by it, the best-scored
 
 test('beam search with the shipped PPM: every kept node valued by it, level-1 answers right', async () => {
   const problems = generateProblems({ level: 1, count: 2, seed: 7171, split: 'test' });
-  const rs = await runSearches(problems.map((p) => ({ question: p.question })), ppmDeps, { ...cfg, mode: 'beam' }, { concurrency: 2 });
+  const rs = await runSearches(
+    problems.map((p) => ({ question: p.question })),
+    ppmDeps,
+    { ...cfg, mode: 'beam' },
+    { concurrency: 2 },
+  );
   for (const [i, r] of rs.entries()) {
     assert.ok(r.answer !== null && judge.equal(r.answer, problems[i].answer), `problem ${i}: ${r.answer} vs ${problems[i].answer}`);
     const t = r.tree!;
@@ -101,7 +120,12 @@ test('beam search with the shipped PPM: every kept node valued by it, level-1 an
 
 test('MCTS with the shipped PPM (what --mode mcts does on models/default): PPM-guided, every new node valued by it, level-2 answers right', async () => {
   const problems = generateProblems({ level: 2, count: 2, seed: 8181, split: 'test' });
-  const rs = await runSearches(problems.map((p) => ({ question: p.question })), ppmDeps, { ...cfg, mode: 'mcts' }, { concurrency: 2 });
+  const rs = await runSearches(
+    problems.map((p) => ({ question: p.question })),
+    ppmDeps,
+    { ...cfg, mode: 'mcts' },
+    { concurrency: 2 },
+  );
   let intermediate = 0;
   for (const [i, r] of rs.entries()) {
     assert.ok(r.answer !== null && judge.equal(r.answer, problems[i].answer), `problem ${i}: ${r.answer} vs ${problems[i].answer}`);
@@ -111,7 +135,10 @@ test('MCTS with the shipped PPM (what --mode mcts does on models/default): PPM-g
     // A node's value is its first visit: the PPM's score for every new step that was not an invalid
     // terminal (intermediate steps, later marked exhausted once every child is terminal, and answers).
     const valued = t.nodes.filter((n) => n.parent !== null && (!n.terminal || n.reason === 'answer' || n.reason === 'exhausted'));
-    assert.ok(valued.some((n) => n.reason === 'answer'), 'answers are valued by the PPM');
+    assert.ok(
+      valued.some((n) => n.reason === 'answer'),
+      'answers are valued by the PPM',
+    );
     for (const n of valued) near(n.value!, await ppmScore(t.prompt + path(n.id)), `problem ${i} node ${n.tag}`);
     intermediate += valued.filter((n) => n.reason !== 'answer').length;
   }
@@ -138,7 +165,9 @@ test('terminal-guided MCTS on a hard problem: ±1 terminals, Q backed up along p
 test('rstar solve --mode mcts --save-trees writes the tree JSON', () => {
   const [p] = generateProblems({ level: 2, count: 1, seed: 4244, split: 'test' });
   const dir = mkdtempSync(join(tmpdir(), 'rstar-trees-'));
-  const r = rstar(['solve', '--mode', 'mcts', '--rollouts', '3', '--candidates', '3', '--temperature', '1', '--save-trees', dir, '--json', p.question], { timeoutMs: 180_000 });
+  const r = rstar(['solve', '--mode', 'mcts', '--rollouts', '3', '--candidates', '3', '--temperature', '1', '--save-trees', dir, '--json', p.question], {
+    timeoutMs: 180_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.mode, 'mcts');

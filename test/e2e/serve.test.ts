@@ -12,12 +12,22 @@ import { rstar } from '../helpers/cli.js';
 import { RstarServer } from '../../src/serve/server.js';
 import type { Completion, GenerateRequest, Policy } from '../../src/models/types.js';
 import { OpenAIPolicy, servedModel } from '../../src/models/http/openai-policy.js';
-import { CHAT_TEMPLATES, ChatTemplate, loadJinja, promptTemplate, renderBuiltin, splitRstarPrompt, rstarFewShotPrompt, type BuiltinChat } from '../../src/models/http/templates.js';
+import {
+  CHAT_TEMPLATES,
+  ChatTemplate,
+  loadJinja,
+  promptTemplate,
+  renderBuiltin,
+  splitRstarPrompt,
+  rstarFewShotPrompt,
+  type BuiltinChat,
+} from '../../src/models/http/templates.js';
 import { formatPrompt } from '../../src/steps/protocol.js';
 import { generateProblems } from '../../src/data/curriculum/index.js';
 
 const startServe = (args: string[] = []) => startServeProcess('m', args);
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
+const exited = (p: ChildProcess) =>
+  new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 /** A policy that takes `ms` per call and records its batch sizes. */
 class SlowPolicy implements Policy {
@@ -66,7 +76,10 @@ test('request validation: bad bodies get 400 with the field named, unknown route
   assert.deepEqual(await (await fetch(url.replace('/v1', '/health'))).json(), { status: 'ok' });
   const okr = await post(url, { model: 'm', prompt: 'a', n: 2, seed: 3 });
   assert.equal(okr.status, 200);
-  assert.deepEqual((await okr.json()).choices.map((c: { text: string }) => c.text), ['a/0/3', 'a/1/3']);
+  assert.deepEqual(
+    (await okr.json()).choices.map((c: { text: string }) => c.text),
+    ['a/0/3', 'a/1/3'],
+  );
   await s.close();
 });
 
@@ -95,12 +108,18 @@ test('oversized bodies are rejected with 413 (declared or streamed)', async () =
   const url = await s.listen(0);
   const big = Buffer.from(JSON.stringify({ model: 'm', prompt: 'x'.repeat(10_000) }));
   // Declared too large: answered from the headers, before any body byte is sent.
-  const declared = await rawExchange(url, [Buffer.from(`POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${big.length}\r\n\r\n`)]);
+  const declared = await rawExchange(url, [
+    Buffer.from(`POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${big.length}\r\n\r\n`),
+  ]);
   assert.equal(statusOf(declared), 413);
   assert.match(JSON.parse(bodyOf(declared)).error.message, /exceeds the limit of 4096 bytes/);
   // Streamed (chunked): answered once the body read passes the limit.
   const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
-  const chunked = await rawExchange(url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n'), chunk(big.subarray(0, 3000)), chunk(big.subarray(3000))]);
+  const chunked = await rawExchange(url, [
+    Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n'),
+    chunk(big.subarray(0, 3000)),
+    chunk(big.subarray(3000)),
+  ]);
   assert.equal(statusOf(chunked), 413);
   // The server still serves after rejecting.
   assert.equal((await post(url, { model: 'm', prompt: 'a' })).status, 200);
@@ -112,7 +131,12 @@ test('request batching: concurrent requests share engine calls, each gets its ow
   const s = new RstarServer({ policy, modelName: 'm' });
   const url = await s.listen(0);
   const res = await Promise.all(Array.from({ length: 12 }, (_, i) => post(url, { model: 'm', prompt: `p${i}`, n: 2, seed: i }).then((r) => r.json())));
-  res.forEach((r, i) => assert.deepEqual(r.choices.map((c: { text: string }) => c.text), [`p${i}/0/${i}`, `p${i}/1/${i}`]));
+  res.forEach((r, i) =>
+    assert.deepEqual(
+      r.choices.map((c: { text: string }) => c.text),
+      [`p${i}/0/${i}`, `p${i}/1/${i}`],
+    ),
+  );
   assert.ok(policy.batches.length < 12, `batches: ${policy.batches}`);
   assert.ok(Math.max(...policy.batches) > 1);
   assert.equal(s.batcher!.stats.requests, 12);
@@ -145,7 +169,10 @@ test('with continuous batching, the policy gets each request as it arrives, not 
   assert.equal(second.choices[0].text, 'b/0/2');
   // Both calls were in the policy at once: the second was not queued behind the first.
   assert.equal(policy.maxInFlight, 2);
-  assert.deepEqual((await first).choices.map((c: { text: string }) => c.text), ['a/0/1', 'a/1/1']);
+  assert.deepEqual(
+    (await first).choices.map((c: { text: string }) => c.text),
+    ['a/0/1', 'a/1/1'],
+  );
   await s.close();
 });
 
@@ -180,13 +207,17 @@ test('prompt templates: rStar SFT, few-shot, built-in chat templates (equal to t
   assert.ok(few.endsWith(formatPrompt(q) + partial));
   assert.equal(few, rstarFewShotPrompt(q) + partial);
   const chat = await promptTemplate('chatml').render(formatPrompt(q) + partial);
+  // biome-ignore lint/correctness/noEmptyCharacterClassInRegex: [^] is any character, newlines included
   assert.match(chat, /^<\|im_start\|>system\n[^]*<\|im_start\|>user\n[^]*Question: What is 3 \+ 4\?<\|im_end\|>\n<\|im_start\|>assistant\n<code>\n# Step 1/);
   const msgs = [
     { role: 'system' as const, content: 'sys' },
     { role: 'user' as const, content: 'hi ' },
     { role: 'assistant' as const, content: 'yo' },
   ];
-  assert.equal(renderBuiltin('llama3', msgs, true), '<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nsys<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+  assert.equal(
+    renderBuiltin('llama3', msgs, true),
+    '<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nsys<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nyo<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+  );
   const jinja = await loadJinja();
   assert.ok(jinja, '@huggingface/jinja is a dependency and must load');
   for (const name of Object.keys(CHAT_TEMPLATES) as BuiltinChat[]) {
@@ -225,9 +256,29 @@ test('rstar solve --policy URL (served by rstar serve) gives the embedded answer
 test('rstar synth --policy URL (served by rstar serve) grows the same trees as the embedded policy under the same seed', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-synth-served-'));
   const data = join(dir, 'problems.jsonl');
-  const problems = [...generateProblems({ level: 1, count: 2, seed: 4343, split: 'test' }), ...generateProblems({ level: 3, count: 1, seed: 4343, split: 'test' })];
+  const problems = [
+    ...generateProblems({ level: 1, count: 2, seed: 4343, split: 'test' }),
+    ...generateProblems({ level: 3, count: 1, seed: 4343, split: 'test' }),
+  ];
   writeFileSync(data, problems.map((p) => JSON.stringify({ id: p.id, question: p.question, answer: p.answer, level: p.level })).join('\n') + '\n');
-  const args = (out: string) => ['synth', '--data', data, '--out', out, '--rollouts', '2', '--candidates', '2', '--max-depth', '6', '--concurrency', '1', '--seed', '5', '--json'];
+  const args = (out: string) => [
+    'synth',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--rollouts',
+    '2',
+    '--candidates',
+    '2',
+    '--max-depth',
+    '6',
+    '--concurrency',
+    '1',
+    '--seed',
+    '5',
+    '--json',
+  ];
   const s = await startServe();
   try {
     const local = rstar(args(join(dir, 'local')), { timeoutMs: 200_000 });
@@ -237,9 +288,18 @@ test('rstar synth --policy URL (served by rstar serve) grows the same trees as t
     const a = readRun(join(dir, 'local'));
     const b = readRun(join(dir, 'served'));
     assert.equal(b.length, problems.length);
-    assert.deepEqual(b.map((r) => [r.id, r.answer, r.correct, r.correctTerminals]), a.map((r) => [r.id, r.answer, r.correct, r.correctTerminals]));
-    assert.deepEqual(b.map((r) => r.tree.nodes.map((n) => n.text)), a.map((r) => r.tree.nodes.map((n) => n.text)));
-    assert.ok(a.some((r) => r.correct), 'the level-1 problems are solved');
+    assert.deepEqual(
+      b.map((r) => [r.id, r.answer, r.correct, r.correctTerminals]),
+      a.map((r) => [r.id, r.answer, r.correct, r.correctTerminals]),
+    );
+    assert.deepEqual(
+      b.map((r) => r.tree.nodes.map((n) => n.text)),
+      a.map((r) => r.tree.nodes.map((n) => n.text)),
+    );
+    assert.ok(
+      a.some((r) => r.correct),
+      'the level-1 problems are solved',
+    );
     const manifest = JSON.parse(readFileSync(join(dir, 'served', 'manifest.json'), 'utf8'));
     assert.equal(manifest.config.policy, `${s.url} (m)`);
     assert.equal(manifest.config.policySha256, null);
@@ -298,7 +358,9 @@ async function abandon(c: { req: ClientRequest; answer: Promise<unknown> }): Pro
 const PROMPT = formatPrompt('What is 2 + 3?');
 const tiny = { model: 'm', prompt: PROMPT, n: 1, max_tokens: 2, temperature: 0, ignore_eos: true, seed: 1 };
 
-test('fault: a client that disconnects from n=128 x 300 tokens is cancelled (its rows leave the batch); a 2-token request beside it is answered', { timeout: 300_000 }, async () => {
+test('fault: a client that disconnects from n=128 x 300 tokens is cancelled (its rows leave the batch); a 2-token request beside it is answered', {
+  timeout: 300_000,
+}, async () => {
   const s = await startServe();
   try {
     const alone = await (await post(s.url, tiny)).json();
@@ -314,7 +376,10 @@ test('fault: a client that disconnects from n=128 x 300 tokens is cancelled (its
     assert.equal(st.engine.cancelledRequests - s0.engine.cancelledRequests, 1);
     assert.equal(st.engine.cancelledRows - s0.engine.cancelledRows, 128, 'every row of the abandoned request was dropped unfinished');
     assert.equal(st.engine.sequences - s0.engine.sequences, 1, 'only the 2-token request finished a sequence');
-    assert.ok(st.engine.decodeSteps - s0.engine.decodeSteps < 300, `the abandoned request stopped decoding early: ${st.engine.decodeSteps - s0.engine.decodeSteps} steps`);
+    assert.ok(
+      st.engine.decodeSteps - s0.engine.decodeSteps < 300,
+      `the abandoned request stopped decoding early: ${st.engine.decodeSteps - s0.engine.decodeSteps} steps`,
+    );
     assert.equal(st.server.errors, 0);
     assert.equal(st.server.queued, 0);
   } finally {
@@ -323,8 +388,25 @@ test('fault: a client that disconnects from n=128 x 300 tokens is cancelled (its
   }
 });
 
-test('fault: the request budget answers 400 naming the limit; a full queue answers 429 with Retry-After; a stalled upload is cut with 408', { timeout: 300_000 }, async () => {
-  const s = await startServe(['--max-n', '16', '--max-prompts', '2', '--max-tokens', '400', '--max-request-tokens', '5000', '--max-queue', '2', '--request-timeout-ms', '1000', '--headers-timeout-ms', '500']);
+test('fault: the request budget answers 400 naming the limit; a full queue answers 429 with Retry-After; a stalled upload is cut with 408', {
+  timeout: 300_000,
+}, async () => {
+  const s = await startServe([
+    '--max-n',
+    '16',
+    '--max-prompts',
+    '2',
+    '--max-tokens',
+    '400',
+    '--max-request-tokens',
+    '5000',
+    '--max-queue',
+    '2',
+    '--request-timeout-ms',
+    '1000',
+    '--headers-timeout-ms',
+    '500',
+  ]);
   try {
     const innocent = async () => {
       const r = await post(s.url, tiny);
@@ -336,7 +418,11 @@ test('fault: the request budget answers 400 naming the limit; a full queue answe
       [{ ...tiny, n: 17 }, /n must be at most 16, got 17/, 'n'],
       [{ ...tiny, prompt: [PROMPT, PROMPT, PROMPT] }, /at most 2 prompts per request, got 3/, 'prompt'],
       [{ ...tiny, max_tokens: 401 }, /max_tokens must be at most 400, got 401/, 'max_tokens'],
-      [{ ...tiny, n: 16, prompt: [PROMPT, PROMPT], max_tokens: 200 }, /asks for up to 6400 tokens \(n × prompts × max_tokens = 16 × 2 × 200\); the limit is 5000/, 'n'],
+      [
+        { ...tiny, n: 16, prompt: [PROMPT, PROMPT], max_tokens: 200 },
+        /asks for up to 6400 tokens \(n × prompts × max_tokens = 16 × 2 × 200\); the limit is 5000/,
+        'n',
+      ],
     ];
     for (const [body, msg, param] of budget) {
       const r = await post(s.url, body);
@@ -367,7 +453,9 @@ test('fault: the request budget answers 400 naming the limit; a full queue answe
     await innocent();
 
     // A client that sends its headers and part of its body, then stalls: answered 408 and disconnected.
-    const stalled = await rawExchange(s.url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"model":')]);
+    const stalled = await rawExchange(s.url, [
+      Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"model":'),
+    ]);
     assert.equal(statusOf(stalled), 408);
     // One that never finishes its headers: disconnected too.
     const noHeaders = await rawExchange(s.url, [Buffer.from('POST /v1/completions HTTP/1.1\r\nhost: x\r\n')]);
@@ -433,7 +521,7 @@ test('rewards: an empty input and an input longer than the reward context are re
   }
 });
 
-test('without --policy-model the client takes the server\'s model only when /models lists exactly one', async () => {
+test("without --policy-model the client takes the server's model only when /models lists exactly one", async () => {
   const reward = { name: 'r', score: async (t: string[]) => t.map(() => 0), close: async () => {} };
   const one = new RstarServer({ policy: new SlowPolicy(1), modelName: 'm' });
   const two = new RstarServer({ policy: new SlowPolicy(1), reward, modelName: 'm', rewardModelName: 'prm' });

@@ -24,11 +24,19 @@ test('rstar solve --json in self-consistency mode: votes tally the samples, the 
   const [p] = generateProblems({ level: 2, count: 1, seed: 4243, split: 'test' });
   const r = rstar(['solve', '--mode', 'self-consistency', '-n', '4', '--json', p.question]);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { answer: string | null; chosen: number; trajectories: Array<{ answer: string | null }>; votes: Array<{ answer: string; count: number }> };
+  const out = JSON.parse(r.stdout) as {
+    answer: string | null;
+    chosen: number;
+    trajectories: Array<{ answer: string | null }>;
+    votes: Array<{ answer: string; count: number }>;
+  };
   assert.equal(out.trajectories.length, 4);
   const answers = out.trajectories.map((t) => t.answer).filter((a): a is string => a !== null);
   // Every sample with an answer is counted once, in the class of answers equal to it.
-  assert.equal(out.votes.reduce((a, v) => a + v.count, 0), answers.length);
+  assert.equal(
+    out.votes.reduce((a, v) => a + v.count, 0),
+    answers.length,
+  );
   for (const v of out.votes) assert.equal(v.count, answers.filter((a) => judge.equal(a, v.answer)).length, `votes for ${v.answer}`);
   // The answer is the most-voted one, it is the chosen sample's, and it is right.
   assert.equal(Math.max(...out.votes.map((v) => v.count)), out.votes.find((v) => judge.equal(v.answer, out.answer!))!.count);
@@ -39,7 +47,12 @@ test('rstar solve --json in self-consistency mode: votes tally the samples, the 
 test('rstar eval gets most fresh level-1 test problems right with the shipped bundle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-eval-'));
   const file = join(dir, 'l1.jsonl');
-  writeFileSync(file, generateProblems({ level: 1, count: 12, seed: 999, split: 'test' }).map((p) => JSON.stringify(p)).join('\n') + '\n');
+  writeFileSync(
+    file,
+    generateProblems({ level: 1, count: 12, seed: 999, split: 'test' })
+      .map((p) => JSON.stringify(p))
+      .join('\n') + '\n',
+  );
   const r = rstar(['eval', '--data', file, '--mode', 'greedy', '--json', '--out', join(dir, 'results.jsonl')], { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout);

@@ -13,7 +13,24 @@ import { solveRate } from '../../src/synth/tiers.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function synthArgs(data: string, out: string, seed = 11): string[] {
-  return ['synth', '--data', data, '--out', out, '--rollouts', '3', '--candidates', '3', '--max-depth', '8', '--concurrency', '2', '--seed', String(seed), '--json'];
+  return [
+    'synth',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--rollouts',
+    '3',
+    '--candidates',
+    '3',
+    '--max-depth',
+    '8',
+    '--concurrency',
+    '2',
+    '--seed',
+    String(seed),
+    '--json',
+  ];
 }
 
 /** What must be identical between runs: every node's content and statistics (not wall times). */
@@ -21,7 +38,12 @@ function fingerprint(records: SynthRecord[]): string {
   return JSON.stringify(
     [...records]
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((r) => ({ id: r.id, answer: r.answer, tier: r.tier, nodes: r.tree.nodes.map((n) => [n.text, n.visits, n.qSum, n.terminal, n.correct, n.execStatus]) })),
+      .map((r) => ({
+        id: r.id,
+        answer: r.answer,
+        tier: r.tier,
+        nodes: r.tree.nodes.map((n) => [n.text, n.visits, n.qSum, n.terminal, n.correct, n.execStatus]),
+      })),
   );
 }
 
@@ -34,7 +56,10 @@ const recordsOnDisk = (out: string): number => {
 test('synth killed with SIGKILL several times resumes to exactly the uninterrupted result', { timeout: 400_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-synth-'));
   const data = join(dir, 'p.jsonl');
-  const problems = [...generateProblems({ level: 2, count: 4, seed: 21, split: 'train' }), ...generateProblems({ level: 3, count: 4, seed: 21, split: 'train' })];
+  const problems = [
+    ...generateProblems({ level: 2, count: 4, seed: 21, split: 'train' }),
+    ...generateProblems({ level: 3, count: 4, seed: 21, split: 'train' }),
+  ];
   writeFileSync(data, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
 
   const clean = join(dir, 'clean');
@@ -76,7 +101,10 @@ test('synth killed with SIGKILL several times resumes to exactly the uninterrupt
   const sft = join(dir, 'sft.jsonl');
   const ex = rstar(['extract', 'sft', '--run', killed, '--out', sft, '--per-problem', '2', '--json']);
   assert.equal(ex.code, 0, ex.stderr);
-  const rows = readFileSync(sft, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const rows = readFileSync(sft, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const perProblem = new Map<string, number>();
   for (const row of rows) {
     perProblem.set(row.problem_id, (perProblem.get(row.problem_id) ?? 0) + 1);
@@ -107,7 +135,10 @@ test('synth refuses to resume a run with different settings, and rejects bad pro
 test('synth --only unsolved --from PREV reruns only what no earlier run solved, with a new seed', { timeout: 400_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-synth-only-'));
   const data = join(dir, 'p.jsonl');
-  const problems = [...generateProblems({ level: 1, count: 2, seed: 31, split: 'train' }), ...generateProblems({ level: 4, count: 2, seed: 31, split: 'train' })];
+  const problems = [
+    ...generateProblems({ level: 1, count: 2, seed: 31, split: 'train' }),
+    ...generateProblems({ level: 4, count: 2, seed: 31, split: 'train' }),
+  ];
   writeFileSync(data, problems.map((p) => JSON.stringify(p)).join('\n') + '\n');
   const small = ['--rollouts', '2', '--candidates', '3', '--max-depth', '6', '--concurrency', '4', '--json'];
   const prev = join(dir, 'prev');
@@ -131,14 +162,38 @@ test('synth --only unsolved --from PREV reruns only what no earlier run solved, 
 
   // No --seed: derived from the earlier run's (11 + 1); more rollouts on the unsolved ones.
   const again = join(dir, 'again');
-  const args = ['synth', '--data', data, '--out', again, '--only', 'unsolved', '--from', prev, '--rollouts', '3', '--candidates', '3', '--max-depth', '6', '--concurrency', '4', '--json'];
+  const args = [
+    'synth',
+    '--data',
+    data,
+    '--out',
+    again,
+    '--only',
+    'unsolved',
+    '--from',
+    prev,
+    '--rollouts',
+    '3',
+    '--candidates',
+    '3',
+    '--max-depth',
+    '6',
+    '--concurrency',
+    '4',
+    '--json',
+  ];
   const r = rstar(args, { timeoutMs: 300_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`selected ${unsolved.length} of ${problems.length} problems \\(unsolved in `));
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.seed, 12);
   assert.equal(summary.problems, unsolved.length);
-  assert.deepEqual(readRun(again).map((x) => x.id).sort(), [...unsolved].sort());
+  assert.deepEqual(
+    readRun(again)
+      .map((x) => x.id)
+      .sort(),
+    [...unsolved].sort(),
+  );
   const manifest = JSON.parse(readFileSync(join(again, 'manifest.json'), 'utf8'));
   assert.deepEqual([manifest.config.seed, manifest.config.only, manifest.config.from, manifest.config.selected], [12, 'unsolved', [prev], unsolved.length]);
   assert.equal(manifest.status, 'complete');

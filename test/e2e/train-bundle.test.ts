@@ -48,7 +48,10 @@ test('rstar train policy builds a bundle whose ONNX greedy decoding matches PyTo
   const ids = prompts.map((p) => bundle.tokenizer.encode(p));
   const promptFile = join(dir, 'prompts.json');
   writeFileSync(promptFile, JSON.stringify({ prompts: ids }));
-  const torch = await runBenchGenerate({ ckpt: join(out, 'checkpoint.pt'), prompts: promptFile, batchSizes: [1], newTokens: 8, threads: 1 }, { onStderr: () => {} });
+  const torch = await runBenchGenerate(
+    { ckpt: join(out, 'checkpoint.pt'), prompts: promptFile, batchSizes: [1], newTokens: 8, threads: 1 },
+    { onStderr: () => {} },
+  );
   const onnx = await engine.generate([{ prompt: prompts[0], n: 1, maxTokens: 8, temperature: 0, topP: 1, stop: [], ignoreEos: true }]);
   await engine.close();
   const onnxIds = bundle.tokenizer.encode(onnx[0][0].text);
@@ -61,7 +64,19 @@ test('bad SFT data is rejected with file and line before any training', async ()
   const data = join(dir, 'bad.jsonl');
   writeFileSync(data, '{"prompt":"a","completion":"b"}\n{"prompt":"a"}\n');
   await assert.rejects(
-    trainPolicyBundle({ data, out: join(dir, 'b'), preset: 'tiny', vocabSize: 300, epochs: 1, batchSize: 4, lr: 1e-3, device: 'cpu', seed: 0, valFraction: 0, command: 'test' }),
+    trainPolicyBundle({
+      data,
+      out: join(dir, 'b'),
+      preset: 'tiny',
+      vocabSize: 300,
+      epochs: 1,
+      batchSize: 4,
+      lr: 1e-3,
+      device: 'cpu',
+      seed: 0,
+      valFraction: 0,
+      command: 'test',
+    }),
     /bad\.jsonl:2: field "completion" is required/,
   );
   assert.ok(!existsSync(join(dir, 'b', 'manifest.json')));

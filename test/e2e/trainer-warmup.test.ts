@@ -43,13 +43,34 @@ test('default warmup is 5% of the run (1..100 steps) and a 20-step schedule deca
 test('a real 20-step SFT run: the logged lr peaks in the first steps and decays to the end', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-warmup-'));
   try {
-    const config = { vocab_size: 16, d_model: 32, n_layers: 1, n_heads: 2, n_kv_heads: 1, d_ff: 64, max_seq_len: 32, rope_theta: 10000, tie_embeddings: true, pad_id: 0 };
+    const config = {
+      vocab_size: 16,
+      d_model: 32,
+      n_layers: 1,
+      n_heads: 2,
+      n_kv_heads: 1,
+      d_ff: 64,
+      max_seq_len: 32,
+      rope_theta: 10000,
+      tie_embeddings: true,
+      pad_id: 0,
+    };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
     const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ ids: [1, 2 + (i % 10), 3 + ((i * 7) % 10), 4], loss_from: 1 }));
     writeFileSync(join(dir, 'train.jsonl'), lines.join('\n') + '\n');
     const events: TrainerEvent[] = [];
     const done = await runSft(
-      { data: join(dir, 'train.jsonl'), config: join(dir, 'model.json'), out: join(dir, 'run'), maxSteps: 20, batchSize: 4, lr: 1e-3, logEvery: 1, device: 'cpu', threads: 1 },
+      {
+        data: join(dir, 'train.jsonl'),
+        config: join(dir, 'model.json'),
+        out: join(dir, 'run'),
+        maxSteps: 20,
+        batchSize: 4,
+        lr: 1e-3,
+        logEvery: 1,
+        device: 'cpu',
+        threads: 1,
+      },
       { onStderr: () => {}, onEvent: (e) => events.push(e) },
     );
     assert.equal(done.metrics.steps, 20);

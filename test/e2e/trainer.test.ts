@@ -6,15 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../../src/util/rng.js';
 import { BatchKv } from '../../src/models/onnx/kv-batch.js';
-import {
-  runBenchGenerate,
-  runExport,
-  runSft,
-  runTrainer,
-  type SftDone,
-  type StepEvent,
-  type TrainerEvent,
-} from '../../src/train/trainer-process.js';
+import { runBenchGenerate, runExport, runSft, runTrainer, type SftDone, type StepEvent, type TrainerEvent } from '../../src/train/trainer-process.js';
 
 /**
  * Real PyTorch (the Python trainer) and real onnxruntime-node. One tiny model is trained once
@@ -26,7 +18,18 @@ const PAD = 0;
 const BOS = 1;
 const SEP = 2;
 const EOS = 3;
-const CONFIG = { vocab_size: VOCAB, d_model: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 176, max_seq_len: 64, rope_theta: 10000, tie_embeddings: false, pad_id: PAD };
+const CONFIG = {
+  vocab_size: VOCAB,
+  d_model: 64,
+  n_layers: 2,
+  n_heads: 4,
+  n_kv_heads: 2,
+  d_ff: 176,
+  max_seq_len: 64,
+  rope_theta: 10000,
+  tie_embeddings: false,
+  pad_id: PAD,
+};
 const KV = CONFIG.n_kv_heads;
 const HD = CONFIG.d_model / CONFIG.n_heads;
 const TOL = 1e-4;
@@ -117,16 +120,30 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     const events: TrainerEvent[] = [];
     const t0 = performance.now();
     sft = await runSft(
-      { data: join(dir, 'train.jsonl'), valData: join(dir, 'val.jsonl'), config: join(dir, 'model.json'), out: join(dir, 'run'),
-        maxSteps: 300, batchSize: 32, lr: 3e-3, warmup: 30, logEvery: 25, evalEvery: 150, device: 'cpu', threads: 1 },
+      {
+        data: join(dir, 'train.jsonl'),
+        valData: join(dir, 'val.jsonl'),
+        config: join(dir, 'model.json'),
+        out: join(dir, 'run'),
+        maxSteps: 300,
+        batchSize: 32,
+        lr: 3e-3,
+        warmup: 30,
+        logEvery: 25,
+        evalEvery: 150,
+        device: 'cpu',
+        threads: 1,
+      },
       { ...quiet, onEvent: (e) => events.push(e) },
     );
     steps = events.filter((e): e is StepEvent => e.event === 'step');
     ckpt = sft.checkpoint;
     const first = steps[0].loss;
     const last = steps[steps.length - 1].loss;
-    console.log(`# sft: loss ${first.toFixed(3)} → ${last.toFixed(3)}, val ${sft.metrics.val_loss?.toFixed(3)}, ` +
-      `${sft.metrics.steps} steps, train ${sft.metrics.wall_time_s.toFixed(1)}s, run ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    console.log(
+      `# sft: loss ${first.toFixed(3)} → ${last.toFixed(3)}, val ${sft.metrics.val_loss?.toFixed(3)}, ` +
+        `${sft.metrics.steps} steps, train ${sft.metrics.wall_time_s.toFixed(1)}s, run ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+    );
   });
 
   after(async () => {
@@ -168,7 +185,16 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
 
   test('sft: --resume continues from the saved step; abort stops the trainer', async () => {
     const out = join(dir, 'resume');
-    const base = { data: join(dir, 'val.jsonl'), config: join(dir, 'model.json'), out, batchSize: 8, warmup: 2, logEvery: 1, device: 'cpu' as const, threads: 1 };
+    const base = {
+      data: join(dir, 'val.jsonl'),
+      config: join(dir, 'model.json'),
+      out,
+      batchSize: 8,
+      warmup: 2,
+      logEvery: 1,
+      device: 'cpu' as const,
+      threads: 1,
+    };
     await runSft({ ...base, maxSteps: 4 }, quiet);
     const starts: TrainerEvent[] = [];
     const again = await runSft({ ...base, maxSteps: 6, resume: true }, { ...quiet, onEvent: (e) => e.event === 'start' && starts.push(e) });
@@ -191,7 +217,10 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     policy = await ort.InferenceSession.create(join(dir, 'policy.onnx'));
     assert.deepEqual([...policy.inputNames], ['input_ids', 'attention_mask', 'position_ids', ...kvNames('past_key_values')]);
     assert.deepEqual([...policy.outputNames], ['logits', ...kvNames('new_key_values')]);
-    assert.deepEqual(done.inputs.map((i) => i.name), [...policy.inputNames]);
+    assert.deepEqual(
+      done.inputs.map((i) => i.name),
+      [...policy.inputNames],
+    );
   });
 
   test('parity (a): one unpadded sequence, one prefill', async () => {
@@ -285,7 +314,12 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     // One decode step: each row's last token at position length - 1.
     const lens = seqs.map((s) => s.length - 1);
     const stepMask = lens.map((n) => [...range(0, cap).map((c) => (c < n ? 1 : 0)), 1]);
-    out = await policy.run({ input_ids: i64(seqs.map((s) => [s[s.length - 1]])), attention_mask: i64(stepMask), position_ids: i64(lens.map((n) => [n])), ...cache.feeds() });
+    out = await policy.run({
+      input_ids: i64(seqs.map((s) => [s[s.length - 1]])),
+      attention_mask: i64(stepMask),
+      position_ids: i64(lens.map((n) => [n])),
+      ...cache.feeds(),
+    });
     for (let r = 0; r < 2; r++) worst = Math.max(worst, maxDiff(out.logits, refRows, [r], [0], [lens[r]]));
     parity.d = worst;
     assert.ok(worst < TOL, `max |Δ| ${worst}`);
@@ -298,7 +332,10 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     const ppmCkpt = join(ppmDir, 'checkpoint.pt');
     await assert.rejects(runExport({ ckpt: ppmCkpt, out: join(dir, 'x.onnx'), kind: 'policy' }, quiet), /ppm model/);
     const done = await runExport({ ckpt: ppmCkpt, out: join(dir, 'ppm.onnx'), kind: 'ppm' }, quiet);
-    assert.deepEqual(done.outputs.map((o) => o.name), ['scores']);
+    assert.deepEqual(
+      done.outputs.map((o) => o.name),
+      ['scores'],
+    );
     const sess = await ort.InferenceSession.create(join(dir, 'ppm.onnx'));
     try {
       assert.deepEqual([...sess.inputNames], ['input_ids', 'attention_mask', 'position_ids']);
@@ -323,7 +360,10 @@ describe('PyTorch trainer (real torch + onnxruntime-node)', () => {
     const prompts = join(dir, 'prompts.json');
     writeFileSync(prompts, JSON.stringify({ prompts: [seqA.slice(0, 8), seqB.slice(0, 4)] }));
     const done = await runBenchGenerate({ ckpt, prompts, batchSizes: [1, 3], newTokens: 4, threads: 1 }, quiet);
-    assert.deepEqual(done.results.map((r) => r.batch), [1, 3]);
+    assert.deepEqual(
+      done.results.map((r) => r.batch),
+      [1, 3],
+    );
     for (const r of done.results) assert.ok(r.tokens_per_s > 0 && r.prefill_ms > 0 && (r.decode_tokens_per_s ?? 0) > 0);
     assert.equal(done.threads, 1);
     // Greedy continues the copy: BOS 5 9 7 11 6 SEP 5 → 9 7 11 6.

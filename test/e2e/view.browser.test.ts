@@ -84,21 +84,31 @@ function chosenPath(t: TreeJSON): number[] {
   return out;
 }
 
-const nodeIds = (page: Page, sel = 'g.node[data-node-id]') => page.$$eval(sel, (els) => els.map((e) => Number(e.getAttribute('data-node-id'))).sort((a, b) => a - b));
+const nodeIds = (page: Page, sel = 'g.node[data-node-id]') =>
+  page.$$eval(sel, (els) => els.map((e) => Number(e.getAttribute('data-node-id'))).sort((a, b) => a - b));
 const detailNode = (page: Page) => page.getAttribute('[data-testid="node-detail"]', 'data-node').then(Number);
 
 test('the run list loads every problem of a synthesis run; filter and sort work; a row opens its tree', async () => {
   const o = await open(`${server.url}#/v/${synthKey()}`, synthKey());
   const { page } = o;
   const ids = () => page.$$eval('[data-testid="run-table"] tbody tr', (rows) => rows.map((r) => r.querySelector('td')!.textContent));
-  assert.deepEqual(await ids(), fx.records.map((r) => r.id));
+  assert.deepEqual(
+    await ids(),
+    fx.records.map((r) => r.id),
+  );
   await page.fill('input[type="search"]', 'mul');
   assert.deepEqual(await ids(), ['p-mul']);
   assert.equal(await page.textContent('[data-testid="row-count"]'), `1 of ${fx.records.length}`);
   await page.fill('input[type="search"]', '');
   await page.click('th:has-text("id")');
   await page.click('th:has-text("id")');
-  assert.deepEqual(await ids(), fx.records.map((r) => r.id).sort().reverse());
+  assert.deepEqual(
+    await ids(),
+    fx.records
+      .map((r) => r.id)
+      .sort()
+      .reverse(),
+  );
   await done(o, 'run-list');
 });
 
@@ -108,7 +118,10 @@ test('a tree renders all its nodes, the chosen path is highlighted, and clicking
   const { page } = o;
   await page.click(`[data-testid="run-table"] tbody tr:has-text("${fx.records[0].id}")`);
   await page.waitForSelector(`body[data-rendered="${synthKey()}.0"]`);
-  assert.deepEqual(await nodeIds(page), t.nodes.map((n) => n.id));
+  assert.deepEqual(
+    await nodeIds(page),
+    t.nodes.map((n) => n.id),
+  );
   const path = chosenPath(t);
   assert.ok(path.length >= 2, 'the fixture search chose an answer');
   assert.deepEqual(await nodeIds(page, 'g.node[data-chosen="true"]'), path);
@@ -131,7 +144,13 @@ test('a tree renders all its nodes, the chosen path is highlighted, and clicking
   assert.equal(await detail.locator('[data-testid="detail-answer"]').textContent(), end.answer);
   assert.equal(await detail.locator('[data-testid="on-chosen-path"]').count(), 1);
   assert.deepEqual(await detail.locator('[data-path-node]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-path-node')))), path.slice(1));
-  assert.equal((await detail.locator('[data-path-node] pre').allTextContents()).join(''), path.slice(1).map((id) => t.nodes[id].text).join(''));
+  assert.equal(
+    (await detail.locator('[data-path-node] pre').allTextContents()).join(''),
+    path
+      .slice(1)
+      .map((id) => t.nodes[id].text)
+      .join(''),
+  );
   await done(o, 'tree');
 });
 
@@ -203,7 +222,9 @@ test('eval and evolve pages: interactive plots render, predictions against gold 
   const { page } = o;
   await page.waitForSelector('[data-plot="levels"][data-rendered="true"] svg');
   await page.waitForSelector('[data-plot="tokens"][data-rendered="true"] svg');
-  const rows = await page.$$eval('[data-testid="eval-table"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 5).map((td) => td.textContent)));
+  const rows = await page.$$eval('[data-testid="eval-table"] tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 5).map((td) => td.textContent)),
+  );
   // In the file's order (problems finish in any order).
   assert.deepEqual(rows.sort(), fx.results.map((r) => [r.id, String(r.level), r.verdict, r.answer ?? '(none)', String(r.gold)]).sort());
   const correct = fx.results.filter((r) => r.correct).length;
@@ -229,10 +250,16 @@ test('eval and evolve pages: interactive plots render, predictions against gold 
 test('the static export renders the same trees with the network off', async () => {
   const file = join(dir, 'static.html');
   writeFileSync(file, staticPage(ViewSource.open(fx.run).everything()));
-  for (const [key, t] of [[`${synthKey()}.0`, treeOf(0)], [`${evalKey()}.1`, null]] as const) {
+  for (const [key, t] of [
+    [`${synthKey()}.0`, treeOf(0)],
+    [`${evalKey()}.1`, null],
+  ] as const) {
     const o = await open(`${pathToFileURL(file).href}#/t/${key}`, key, { offline: true });
     const tree = t ?? (await o.page.evaluate(() => JSON.parse(document.getElementById('rstar-data')!.textContent!).trees['v2.1'] as TreeJSON));
-    assert.deepEqual(await nodeIds(o.page), tree.nodes.map((n) => n.id));
+    assert.deepEqual(
+      await nodeIds(o.page),
+      tree.nodes.map((n) => n.id),
+    );
     assert.deepEqual(await nodeIds(o.page, 'g.node[data-chosen="true"]'), chosenPath(tree));
     await o.page.click(`g.node[data-node-id="${chosenPath(tree).at(-1)}"]`);
     assert.equal(await o.page.textContent('[data-testid="detail-output"]'), tree.nodes[chosenPath(tree).at(-1)!].output);
@@ -246,8 +273,26 @@ test('the static export renders the same trees with the network off', async () =
 
 test('rstar solve --view --static on the shipped bundle: the page shows every node of the real search', { timeout: 120_000 }, async () => {
   const file = join(dir, 'solve.html');
-  const question = 'There are 4 roads from Fairview to Carver. There are 6 roads from Carver to Jasper. There are also 2 direct roads from Fairview to Jasper. How many different routes are there from Fairview to Jasper?';
-  const r = rstar(['solve', '--mode', 'mcts', '--rollouts', '8', '--candidates', '4', '--temperature', '1', '--gold', '26', '--json', '--view', '--static', file, question]);
+  const question =
+    'There are 4 roads from Fairview to Carver. There are 6 roads from Carver to Jasper. There are also 2 direct roads from Fairview to Jasper. How many different routes are there from Fairview to Jasper?';
+  const r = rstar([
+    'solve',
+    '--mode',
+    'mcts',
+    '--rollouts',
+    '8',
+    '--candidates',
+    '4',
+    '--temperature',
+    '1',
+    '--gold',
+    '26',
+    '--json',
+    '--view',
+    '--static',
+    file,
+    question,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { event: string; result: { totals: { nodes: number }; trajectories: Array<{ node?: number }>; chosen: number } };
   assert.equal(out.event, 'written');

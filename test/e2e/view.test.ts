@@ -27,7 +27,12 @@ before(async () => {
 after(() => server?.close());
 
 /** A raw GET: the path goes out exactly as written (no client-side normalisation). */
-function get(url: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
@@ -80,9 +85,19 @@ test('rstar view serves the named run on 127.0.0.1, prints its URL as JSON, and 
     assert.match(String(page.headers['content-type']), /text\/html/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
     const cat = JSON.parse((await get(url, '/api/catalogue')).body) as { views: Array<{ key: string; kind: string; label: string }> };
-    assert.deepEqual(cat.views.map((v) => [v.kind, v.label]), [['evolve', fx.run], ['synth', join('round-1', 'synth')], ['eval', 'round-1/eval/mcts.jsonl']]);
+    assert.deepEqual(
+      cat.views.map((v) => [v.kind, v.label]),
+      [
+        ['evolve', fx.run],
+        ['synth', join('round-1', 'synth')],
+        ['eval', 'round-1/eval/mcts.jsonl'],
+      ],
+    );
     const synth = JSON.parse((await get(url, '/api/view/v1')).body) as { rows: Array<{ id: string; nodes: number }> };
-    assert.deepEqual(synth.rows.map((r) => [r.id, r.nodes]), fx.records.map((r) => [r.id, r.tree.nodes.length]));
+    assert.deepEqual(
+      synth.rows.map((r) => [r.id, r.nodes]),
+      fx.records.map((r) => [r.id, r.tree.nodes.length]),
+    );
   } finally {
     child.kill('SIGTERM');
   }
@@ -132,12 +147,18 @@ test('an eval record whose tree lies outside the results directory (by path or b
   symlinkSync(join(d, 'outside.json'), join(d, 'results', 'link.json'));
   copyFileSync(tree, join(d, 'results', 'inside.json'));
   const rec = (id: string, t: string) => JSON.stringify({ ...fx.results[0], id, tree: t });
-  writeFileSync(join(d, 'results', 'r.jsonl'), [rec('a', '../outside.json'), rec('b', 'link.json'), rec('c', 'inside.json'), rec('d', '/etc/passwd')].join('\n') + '\n');
+  writeFileSync(
+    join(d, 'results', 'r.jsonl'),
+    [rec('a', '../outside.json'), rec('b', 'link.json'), rec('c', 'inside.json'), rec('d', '/etc/passwd')].join('\n') + '\n',
+  );
   const src = ViewSource.open(join(d, 'results', 'r.jsonl'));
   const doc = src.view('v0')!;
   assert.equal(doc.kind, 'eval');
   if (doc.kind !== 'eval') return;
-  assert.deepEqual(doc.rows.map((r) => r.tree !== null), [false, false, true, false]);
+  assert.deepEqual(
+    doc.rows.map((r) => r.tree !== null),
+    [false, false, true, false],
+  );
   assert.equal(doc.notes.filter((n) => /outside the results file's directory/.test(n)).length, 3);
   assert.equal(src.tree('v0.0')!.question, fx.results[0] && PROBLEMS[0].question);
   assert.equal(src.tree('v0.1'), null);
@@ -151,7 +172,10 @@ test('a directory of tree files (solve --save-trees) lists them; a broken one is
   const doc = src.view('v0')!;
   assert.equal(doc.kind, 'trees');
   if (doc.kind !== 'trees') return;
-  assert.deepEqual(doc.rows.map((r) => [r.file, r.nodes]), fx.records.slice(0, 2).map((r, i) => [`tree-${i}.json`, r.tree.nodes.length]));
+  assert.deepEqual(
+    doc.rows.map((r) => [r.file, r.nodes]),
+    fx.records.slice(0, 2).map((r, i) => [`tree-${i}.json`, r.tree.nodes.length]),
+  );
   assert.equal(doc.notes.length, 1);
   assert.match(doc.notes[0], /^tree-broken\.json: invalid JSON/);
   assert.deepEqual(src.tree(doc.rows[1].tree), fx.records[1].tree);
@@ -200,7 +224,20 @@ test('rstar view --static writes one file: all views and trees inlined, model te
 });
 
 test('rstar solve --view serves the tree of that one question (shipped bundle, real sandbox)', { timeout: 120_000 }, async () => {
-  const { child, line, exit } = await startCli(['solve', '--mode', 'mcts', '--rollouts', '3', '--candidates', '3', '--temperature', '1', '--view', '--json', 'What is 12 + 30?']);
+  const { child, line, exit } = await startCli([
+    'solve',
+    '--mode',
+    'mcts',
+    '--rollouts',
+    '3',
+    '--candidates',
+    '3',
+    '--temperature',
+    '1',
+    '--view',
+    '--json',
+    'What is 12 + 30?',
+  ]);
   try {
     assert.equal(line.event, 'listening');
     const result = line.result as { totals: { nodes: number }; answer: string | null };

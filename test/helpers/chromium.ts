@@ -17,7 +17,7 @@ export function findChromium(): string {
       // not on PATH
     }
   }
-  throw new Error('no chromium found (scripts/install-system-deps.sh installs Debian\'s chromium; RSTAR_CHROMIUM names another)');
+  throw new Error("no chromium found (scripts/install-system-deps.sh installs Debian's chromium; RSTAR_CHROMIUM names another)");
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -61,7 +61,16 @@ class FixturePolicy implements Policy {
   async close(): Promise<void> {}
 }
 
-export const SEARCH: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', guide: 'terminal', rollouts: 6, candidates: 4, maxDepth: 4, temperature: 1, seed: 7 };
+export const SEARCH: SearchConfig = {
+  ...DEFAULT_SEARCH_CONFIG,
+  mode: 'mcts',
+  guide: 'terminal',
+  rollouts: 6,
+  candidates: 4,
+  maxDepth: 4,
+  temperature: 1,
+  seed: 7,
+};
 
 export interface ViewRun {
   /** The evolve run directory. */
@@ -82,8 +91,30 @@ export async function buildViewRun(dir: string): Promise<ViewRun> {
   const sandbox = await createSandbox({ workers: 1 });
   try {
     const deps = { policy: new FixturePolicy(), executor: sandbox, judge: createJudge() };
-    const { records } = await runSynth(PROBLEMS, deps, SEARCH, { data: 'fixture', dataSha256: 'x', policy: 'scripted', policySha256: null, seed: 7, mode: 'mcts', rollouts: 6, candidates: 4, maxDepth: 4, temperature: 1 }, { out: synth, concurrency: 3 });
-    const { results } = await runEval(PROBLEMS, deps, { ...SEARCH, guide: 'auto', keepTree: false }, { concurrency: 3, outFile: evalFile, treesDir: join(run, 'round-1', 'eval', 'trees'), data: 'fixture', dataset: 'fixture' });
+    const { records } = await runSynth(
+      PROBLEMS,
+      deps,
+      SEARCH,
+      {
+        data: 'fixture',
+        dataSha256: 'x',
+        policy: 'scripted',
+        policySha256: null,
+        seed: 7,
+        mode: 'mcts',
+        rollouts: 6,
+        candidates: 4,
+        maxDepth: 4,
+        temperature: 1,
+      },
+      { out: synth, concurrency: 3 },
+    );
+    const { results } = await runEval(
+      PROBLEMS,
+      deps,
+      { ...SEARCH, guide: 'auto', keepTree: false },
+      { concurrency: 3, outFile: evalFile, treesDir: join(run, 'round-1', 'eval', 'trees'), data: 'fixture', dataset: 'fixture' },
+    );
     const state: EvolveState = {
       format: 'rstar-ts/evolve@1',
       config: { rounds: [{ guide: 'terminal', rollouts: 6 }] },

@@ -11,7 +11,10 @@ function leaves(c: Command, prefix = ''): Array<{ name: string; cmd: Command }> 
 
 test('every rstar command has --json', () => {
   const all = leaves(buildProgram());
-  assert.ok(all.some((l) => l.name === 'rstar ablate reward-models'), 'the walk reaches nested commands');
+  assert.ok(
+    all.some((l) => l.name === 'rstar ablate reward-models'),
+    'the walk reaches nested commands',
+  );
   const missing = all.filter((l) => !l.cmd.options.some((o) => o.long === '--json')).map((l) => l.name);
   assert.deepEqual(missing, []);
 });

@@ -21,7 +21,8 @@ const eq = (a: string, b: string) => judge.equal(a, b);
 
 // ── metric math ──
 
-const S = (answer: string | null, correct: boolean, tokens = 10, score?: number): Sample => (score === undefined ? { answer, correct, tokens } : { answer, correct, tokens, score });
+const S = (answer: string | null, correct: boolean, tokens = 10, score?: number): Sample =>
+  score === undefined ? { answer, correct, tokens } : { answer, correct, tokens, score };
 
 test('kLadder: powers of two up to n, plus n', () => {
   assert.deepEqual(kLadder(1), [1]);
@@ -67,7 +68,10 @@ test('sampleCurves: maj, pass, rm and tokens on the k ladder', () => {
   const c = sampleCurves(s, eq);
   assert.deepEqual(c.k, [1, 2, 4]);
   assert.deepEqual(c.maj, [false, false, false]); // 2-2 tie at k=4: "5" seen first
-  assert.deepEqual(c.pass.map((x) => +x.toFixed(12)), [0.5, +(5 / 6).toFixed(12), 1]);
+  assert.deepEqual(
+    c.pass.map((x) => +x.toFixed(12)),
+    [0.5, +(5 / 6).toFixed(12), 1],
+  );
   assert.deepEqual(c.rm, [false, true, true]);
   assert.deepEqual(c.tokens, [3, 7, 18]);
   // Best-of-N where no sample has an answer (none scored): rm@k is still recorded, as wrong.
@@ -93,7 +97,15 @@ test('curriculum specs: levels, ranges, defaults, and errors that name the field
 test('datasets: JSONL records keep subject (or MATH "type") for per-subject breakdowns', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rstar-evalds-'));
   const f = join(dir, 'p.jsonl');
-  writeFileSync(f, [{ id: 'a', question: 'q1', answer: '1', level: 2, subject: 'Algebra' }, { id: 'b', question: 'q2', answer: ['2', '-2'], type: 'Geometry' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    f,
+    [
+      { id: 'a', question: 'q1', answer: '1', level: 2, subject: 'Algebra' },
+      { id: 'b', question: 'q2', answer: ['2', '-2'], type: 'Geometry' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const d = await loadDataset(f);
   assert.deepEqual(
     d.problems.map((p) => [p.id, p.subject]),
@@ -162,7 +174,9 @@ function stable(s: EvalSummary): Partial<EvalSummary> {
 const noMs = (r: ProblemResult) => ({ ...r, ms: 0 });
 
 function readLines(f: string): string[] {
-  return readFileSync(f, 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 const SC: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n: 4, seed: 5 };
@@ -182,9 +196,18 @@ test('greedy harness: verdicts, list golds, equivalence, per level/subject and t
   assert.equal(summary.n, 14);
   assert.equal(summary.correct, 9);
   assert.equal(summary.invalid, 2);
-  assert.deepEqual(summary.perLevel.map((l) => l.level), ['1', '2', '3']);
-  assert.equal(summary.perLevel.reduce((a, l) => a + l.n, 0), 14);
-  assert.deepEqual(summary.perSubject.map((g) => g.key), ['even', 'odd']);
+  assert.deepEqual(
+    summary.perLevel.map((l) => l.level),
+    ['1', '2', '3'],
+  );
+  assert.equal(
+    summary.perLevel.reduce((a, l) => a + l.n, 0),
+    14,
+  );
+  assert.deepEqual(
+    summary.perSubject.map((g) => g.key),
+    ['even', 'odd'],
+  );
   assert.deepEqual(summary.accuracyVsTokens, [{ metric: 'pass@1', k: 1, accuracy: 9 / 14, tokensPerProblem: summary.tokensPerProblem }]);
   const lines = readLines(out).map((l) => JSON.parse(l) as ProblemResult);
   assert.equal(lines.length, 14);
@@ -215,7 +238,10 @@ test('self-consistency: maj@N equals the mode score; maj@k, pass@k ladder and to
   assert.ok(p['pass@4'].accuracy >= p['pass@1'].accuracy && p['pass@4'].accuracy >= p['maj@4'].accuracy);
   assert.ok(p['maj@1'].tokensPerProblem < p['maj@4'].tokensPerProblem);
   // Without a results file the run's own wall time still drives throughput.
-  assert.ok(summary.totalWallSeconds > 0 && Math.abs(summary.totalWallSeconds - summary.wallSeconds) < 0.05, `${summary.totalWallSeconds} vs ${summary.wallSeconds}`);
+  assert.ok(
+    summary.totalWallSeconds > 0 && Math.abs(summary.totalWallSeconds - summary.wallSeconds) < 0.05,
+    `${summary.totalWallSeconds} vs ${summary.wallSeconds}`,
+  );
   assert.ok(Math.abs(summary.tokensPerSecond - summary.tokensGenerated / summary.totalWallSeconds) < 1e-6);
 });
 
@@ -233,7 +259,10 @@ test('resume after a crash (torn last line) gives the same results and summary a
 
   const infos: Array<{ kept: number; droppedBytes: number }> = [];
   const b = await runEval(problems(), deps(), SC, { concurrency: 2, outFile: crashed, resume: true, data: 'test', onResume: (i) => infos.push(i) });
-  assert.deepEqual(infos.map((i) => ({ kept: i.kept, dropped: i.droppedBytes })), [{ kept: 5, dropped: 40 }]);
+  assert.deepEqual(
+    infos.map((i) => ({ kept: i.kept, dropped: i.droppedBytes })),
+    [{ kept: 5, dropped: 40 }],
+  );
   assert.equal(b.summary.resumed, 5);
   assert.deepEqual(stable(b.summary), stable(a.summary));
   assert.deepEqual(b.results.map(noMs), a.results.map(noMs));
@@ -260,7 +289,10 @@ test('a torn line that ends in a newline byte is dropped too; corruption elsewhe
   const f = join(dir, 'r.jsonl');
   writeFileSync(f, '{"id":"a","correct":true}\n{"id":"b","correct"\n');
   const r = loadResultsForResume(f);
-  assert.deepEqual(r.results.map((x) => x.id), ['a']);
+  assert.deepEqual(
+    r.results.map((x) => x.id),
+    ['a'],
+  );
   assert.equal(readFileSync(f, 'utf8'), '{"id":"a","correct":true}\n');
   writeFileSync(f, '{"id":"a"}\nnot json\n{"id":"c"}\n');
   assert.throws(() => loadResultsForResume(f), /r\.jsonl:2: invalid result record/);

@@ -12,7 +12,10 @@ async function run(input: string): Promise<{ code: number; out: unknown[]; err: 
   out.on('data', (d: Buffer) => chunks.push(d.toString()));
   err.on('data', (d: Buffer) => errChunks.push(d.toString()));
   const code = await runGradeCommand(Readable.from([input]), out, err);
-  const lines = chunks.join('').split('\n').filter((l) => l !== '');
+  const lines = chunks
+    .join('')
+    .split('\n')
+    .filter((l) => l !== '');
   return { code, out: lines.map((l) => JSON.parse(l) as unknown), err: errChunks.join('') };
 }
 
@@ -37,7 +40,9 @@ describe('rstar grade --json', () => {
   });
 
   it('stops at a malformed line, naming the line and field, keeping earlier results', async () => {
-    const input = [JSON.stringify({ pred: '\\boxed{1}', gold: '1' }), JSON.stringify({ pred: 'x', gold: 5 }), JSON.stringify({ pred: '2', gold: '2' })].join('\n');
+    const input = [JSON.stringify({ pred: '\\boxed{1}', gold: '1' }), JSON.stringify({ pred: 'x', gold: 5 }), JSON.stringify({ pred: '2', gold: '2' })].join(
+      '\n',
+    );
     const r = await run(input);
     assert.equal(r.code, 2);
     assert.equal(r.out.length, 1);

@@ -74,14 +74,22 @@ test('backup adds the value to every node on the path; update touches one node',
   backup(t, c, 1);
   backup(t, b, -1);
   update(c, -1);
-  assert.deepEqual([t.root, a, b, c].map((n) => [n.visits, n.qSum]), [[2, 0], [2, 0], [2, 0], [2, 0]]);
+  assert.deepEqual(
+    [t.root, a, b, c].map((n) => [n.visits, n.qSum]),
+    [
+      [2, 0],
+      [2, 0],
+      [2, 0],
+      [2, 0],
+    ],
+  );
   assert.equal(c.value, 1); // first value received
   assert.equal(qValue(t.add(c, 'd', 1)), 0);
 });
 
 // A level of reasoning: at the root propose a setup step, a right final step, a wrong one and an error.
 function mixedPolicy(): ScriptedPolicy {
-  return new ScriptedPolicy((prefix, i, rng) => {
+  return new ScriptedPolicy((prefix, _i, rng) => {
     const d = depthOf(prefix);
     const k = rng.int(5);
     if (d >= 2) return finalStep(k % 2 === 0 ? 'print(42)' : 'print(41)');
@@ -207,7 +215,10 @@ test('top-k vote and best selection', () => {
   const v3 = chooseAnswer(t, finals, score, 'topk-vote', 3, d);
   assert.equal(v3.answer, '7');
   assert.equal(v3.trajectories[v3.chosen].answer, '7');
-  assert.deepEqual(v3.votes, [{ answer: '7', count: 2 }, { answer: '5', count: 1 }]);
+  assert.deepEqual(v3.votes, [
+    { answer: '7', count: 2 },
+    { answer: '5', count: 1 },
+  ]);
   assert.equal(chooseAnswer(t, finals, score, 'topk-vote', 5, d).answer, '5');
   assert.equal(chooseAnswer(t, finals, score, 'topk-vote', 2, d).answer, '5'); // 1–1 tie → higher ranked
 });

@@ -17,7 +17,8 @@ test('machinePath: home, work and temp directories of a machine, not system path
     '"C:\\\\Users\\\\bob\\\\rstar"',
     'D:\\work\\rstar',
     'file:///etc/hosts',
-  ]) assert.ok(machinePath(bad), bad);
+  ])
+    assert.ok(machinePath(bad), bad);
   for (const ok of [
     "Debian's /usr/bin/python3 has torch",
     'https://example.com/work/tmp/x',
@@ -27,7 +28,8 @@ test('machinePath: home, work and temp directories of a machine, not system path
     '\\frac{1}{2} and x:\\text{Windows}',
     'a ratio 2:\\tfrac{1}{2}',
     '<path d="M10/20/tmp"/>',
-  ]) assert.equal(machinePath(ok), null, ok);
+  ])
+    assert.equal(machinePath(ok), null, ok);
 });
 
 /** Committed files under docs/ and models/ that are text (binaries such as .onnx and .pt are skipped). */

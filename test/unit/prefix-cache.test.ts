@@ -4,11 +4,12 @@ import { PrefixCache, copyPlanes, kvFloats, type KvLayout } from '../../src/mode
 
 // A small layout whose values name their token and plane, so every copy can be checked exactly.
 const layout: KvLayout = { planes: 3, headDim: 2 };
-const valueOf = (tok: number, p: number, d: number) => tok * 100 + p * 10 + d;
+const cellValue = (tok: number, p: number, d: number) => tok * 100 + p * 10 + d;
 function blockOf(tokens: number[]): Float32Array {
   const n = tokens.length;
   const b = new Float32Array(kvFloats(layout, n));
-  for (let p = 0; p < layout.planes; p++) for (let t = 0; t < n; t++) for (let d = 0; d < layout.headDim; d++) b[(p * n + t) * layout.headDim + d] = valueOf(tokens[t], p, d);
+  for (let p = 0; p < layout.planes; p++)
+    for (let t = 0; t < n; t++) for (let d = 0; d < layout.headDim; d++) b[(p * n + t) * layout.headDim + d] = cellValue(tokens[t], p, d);
   return b;
 }
 const kvOf = (tokens: number[]) => (from: number, to: number) => blockOf(tokens.slice(from, to));
@@ -32,7 +33,12 @@ test('match returns the longest cached prefix and its exact keys/values, across 
   const b = [1, 2, 3, 9, 9, 9];
   c.insert(b, kvOf(b)); // splits the [1..5] edge after 3 tokens
   assert.equal(c.stats.insertedTokens, 5 + 3);
-  for (const [q, len] of [[[1, 2, 3, 4, 5, 6], 5], [[1, 2, 3, 9, 9], 5], [[1, 2, 7], 2], [[8], 0]] as Array<[number[], number]>) {
+  for (const [q, len] of [
+    [[1, 2, 3, 4, 5, 6], 5],
+    [[1, 2, 3, 9, 9], 5],
+    [[1, 2, 7], 2],
+    [[8], 0],
+  ] as Array<[number[], number]>) {
     const got = gather(c, q);
     assert.equal(got.length, len, `prefix of ${q}`);
     assert.deepEqual(got.block, blockOf(q.slice(0, len)));

@@ -67,12 +67,21 @@ test('rStar JSON: answer as a number or a list, and element errors name the elem
     { id: 'mini_test-0', question: 'A?', answer: '3', source: 'mini_test' },
     { id: 'mini_test-1', question: 'B?', answer: ['x', 'y'], source: 'mini_test' },
   ]);
-  await rejects(file('bad_el.json', '[\n  {"index": 0, "question": "A?", "answer": "1"},\n  {"index": 1,\n   "question": "B?"}\n]'), /bad_el\.json:3: field "answer" is required/);
+  await rejects(
+    file('bad_el.json', '[\n  {"index": 0, "question": "A?", "answer": "1"},\n  {"index": 1,\n   "question": "B?"}\n]'),
+    /bad_el\.json:3: field "answer" is required/,
+  );
   await rejects(file('bad_q.json', '[\n{"index": 0, "answer": "1"}\n]'), /bad_q\.json:2: field "question" is required/);
-  await rejects(file('bad_syntax.json', '[\n{"index": 0, "question": "A?", "answer": "1"},\n{"index": 1, "question": "B?"\n "answer": "2"}\n]'), /bad_syntax\.json:4: invalid JSON/);
+  await rejects(
+    file('bad_syntax.json', '[\n{"index": 0, "question": "A?", "answer": "1"},\n{"index": 1, "question": "B?"\n "answer": "2"}\n]'),
+    /bad_syntax\.json:4: invalid JSON/,
+  );
   await rejects(file('trailing.json', '[\n{"index": 0, "question": "A?", "answer": "1"},\n]'), /trailing\.json:3: invalid JSON: trailing ","/);
   await rejects(file('open.json', '[\n{"index": 0, "question": "A?", "answer": "1"}\n'), /open\.json:\d+: invalid JSON: the array is not closed/);
-  await rejects(file('dup.json', '[\n{"index": 0, "question": "A?", "answer": "1"},\n{"index": 0, "question": "B?", "answer": "2"}\n]'), /dup\.json:3: duplicate id "dup-0" \(first used on line 2\)/);
+  await rejects(
+    file('dup.json', '[\n{"index": 0, "question": "A?", "answer": "1"},\n{"index": 0, "question": "B?", "answer": "2"}\n]'),
+    /dup\.json:3: duplicate id "dup-0" \(first used on line 2\)/,
+  );
 });
 
 test('JSONL errors name the file, the line and the field', async () => {
@@ -118,5 +127,8 @@ test('writeJsonl / saveJsonl round-trip curriculum problems through loadProblems
   }
   assert.equal(await writeJsonl(s, gen()), 40);
   s.end();
-  assert.deepEqual(parseProblems(chunks.join(''), 'stream.jsonl').map((p) => p.id), ps.map((p) => p.id));
+  assert.deepEqual(
+    parseProblems(chunks.join(''), 'stream.jsonl').map((p) => p.id),
+    ps.map((p) => p.id),
+  );
 });

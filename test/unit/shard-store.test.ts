@@ -18,7 +18,10 @@ test('records survive reopen; full shards are gzip-sealed; duplicates are ignore
   const names = readdirSync(dir).sort();
   assert.deepEqual(names, ['shard-00000.jsonl.gz', 'shard-00001.jsonl.gz', 'shard-00002.jsonl']);
   const { store: again, records } = ShardStore.open<ReturnType<typeof rec>>(dir, 4);
-  assert.deepEqual(records.map((r) => r.value), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    records.map((r) => r.value),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   again.append(rec(10));
   again.append(rec(11));
   again.close();
@@ -51,5 +54,8 @@ test('a crash between sealing and removing the plain shard keeps each record onc
   assert.equal(records.length, 2);
   store.append(rec(2));
   store.close();
-  assert.deepEqual(ShardStore.readAll(dir).map((r) => r.id), ['p0', 'p1', 'p2']);
+  assert.deepEqual(
+    ShardStore.readAll(dir).map((r) => r.id),
+    ['p0', 'p1', 'p2'],
+  );
 });

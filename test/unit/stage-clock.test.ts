@@ -38,10 +38,15 @@ test('stage clock: a stage killed mid-way and resumed counts both parts', async 
 
   // Second process: resumes from what was persisted and finishes after 25 s more.
   const second = harness(persisted.wallSeconds);
-  const done = timeStage(second.state.wallSeconds, 'eval', async () => {
-    second.advance(25);
-    return 'ok';
-  }, second.opts);
+  const done = timeStage(
+    second.state.wallSeconds,
+    'eval',
+    async () => {
+      second.advance(25);
+      return 'ok';
+    },
+    second.opts,
+  );
   assert.equal(await done, 'ok');
   assert.deepEqual(JSON.parse(second.saved.at(-1)!).wallSeconds, { eval: 65 });
 });
@@ -49,10 +54,15 @@ test('stage clock: a stage killed mid-way and resumed counts both parts', async 
 test('stage clock: a stage that throws keeps its time; other stages are untouched; the timer stops', async () => {
   const h = harness({ synth: 12 });
   await assert.rejects(
-    timeStage(h.state.wallSeconds, 'train-ppm', async () => {
-      h.advance(7.5);
-      throw new Error('trainer failed');
-    }, h.opts),
+    timeStage(
+      h.state.wallSeconds,
+      'train-ppm',
+      async () => {
+        h.advance(7.5);
+        throw new Error('trainer failed');
+      },
+      h.opts,
+    ),
     /trainer failed/,
   );
   assert.deepEqual(h.state.wallSeconds, { synth: 12, 'train-ppm': 7.5 });

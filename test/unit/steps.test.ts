@@ -8,7 +8,7 @@ import { RSTAR_EVAL } from '../helpers/paths.js';
 const sft = JSON.parse(readFileSync(join(RSTAR_EVAL, 'sft_examples.json'), 'utf8')) as Array<{ query: string; response: string }>;
 const pairs = JSON.parse(readFileSync(join(RSTAR_EVAL, 'ppm_pairs_examples.json'), 'utf8')) as Array<{ prompt: string; pos: string; neg: string }>;
 
-test("every rStar SFT record parses into steps, code, output and a boxed answer", () => {
+test('every rStar SFT record parses into steps, code, output and a boxed answer', () => {
   for (const r of sft) {
     const p = parseSolution(r.response);
     assert.ok(p.steps.length >= 1, r.query);
@@ -33,7 +33,13 @@ test('the first SFT record parses exactly', () => {
 test('re-formatting a parsed SFT record reproduces its steps, output and answer', () => {
   for (const r of sft) {
     const p = parseSolution(r.response);
-    const again = parseSolution(formatSolution(p.steps.map((s) => s.text), p.output!, p.answer!));
+    const again = parseSolution(
+      formatSolution(
+        p.steps.map((s) => s.text),
+        p.output!,
+        p.answer!,
+      ),
+    );
     assert.deepEqual(again.steps, p.steps);
     assert.equal(again.output, p.output);
     assert.equal(again.boxed, p.boxed);

@@ -38,5 +38,8 @@ test('merges compress text and the saved tokenizer.json reloads identically', ()
 });
 
 test('a corrupt tokenizer.json is rejected with the file and field named', () => {
-  assert.throws(() => BpeTokenizer.fromJSON({ added_tokens: [], model: { type: 'BPE', vocab: {} } }, 'x/tokenizer.json'), /x\/tokenizer\.json: field "model\.merges"/);
+  assert.throws(
+    () => BpeTokenizer.fromJSON({ added_tokens: [], model: { type: 'BPE', vocab: {} } }, 'x/tokenizer.json'),
+    /x\/tokenizer\.json: field "model\.merges"/,
+  );
 });

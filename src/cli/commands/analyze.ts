@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { readRun, readRunManifest, type SynthRunManifest } from '../../synth/synth-run.js';
@@ -14,8 +14,13 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function numberList(flag: string) {
   return (v: string): number[] => {
-    const xs = v.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x <= 0)) throw new InvalidArgumentError(`${flag} must be a comma-separated list of positive numbers, got "${v}"`);
+    const xs = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x <= 0))
+      throw new InvalidArgumentError(`${flag} must be a comma-separated list of positive numbers, got "${v}"`);
     return xs;
   };
 }
@@ -42,7 +47,20 @@ function table(rows: string[][]): string {
 }
 
 function runTable(a: RunAnalysis): string {
-  const head = ['level', 'problems', 'coverage', 'diversity', 'div/solved', 'progs/solved', 'FP rate', 'FP exec', 'FP ppm', 'tok/problem', 'tok→1st ok', 'easy/med/hard/uns'];
+  const head = [
+    'level',
+    'problems',
+    'coverage',
+    'diversity',
+    'div/solved',
+    'progs/solved',
+    'FP rate',
+    'FP exec',
+    'FP ppm',
+    'tok/problem',
+    'tok→1st ok',
+    'easy/med/hard/uns',
+  ];
   const row = (name: string, g: GroupStats) => [
     name,
     String(g.problems),
@@ -78,8 +96,16 @@ export function registerAnalyze(program: Command): void {
     .option('--run <dir>', 'synthesis run directory (repeat to compare runs)', collect, [])
     .option('--ppm <bundle>', 'also count as false positive a correct path through a step this PPM scores below --ppm-threshold')
     .option('--ppm-threshold <x>', 'PPM score below which a step is flawed', floatOption('--ppm-threshold', -1, 1), 0)
-    .option('--budgets <list>', 'total generated-token budgets (cost units) for the matched comparison, e.g. 1e5,2e5,4e5 (default: a grid up to the largest run)', numberList('--budgets'))
-    .option('--cost-ratio <list>', 'per-token cost of each run relative to the others, one per run (two runs: one number = the second run relative to the first); default: policy parameter ratio from the bundles, else 1', numberList('--cost-ratio'))
+    .option(
+      '--budgets <list>',
+      'total generated-token budgets (cost units) for the matched comparison, e.g. 1e5,2e5,4e5 (default: a grid up to the largest run)',
+      numberList('--budgets'),
+    )
+    .option(
+      '--cost-ratio <list>',
+      'per-token cost of each run relative to the others, one per run (two runs: one number = the second run relative to the first); default: policy parameter ratio from the bundles, else 1',
+      numberList('--cost-ratio'),
+    )
     .option('--threads <n>', 'ONNX Runtime threads for --ppm', intOption('--threads', 1, 256))
     .option('--per-problem', 'include every problem in the JSON output')
     .option('--json', 'print JSON')

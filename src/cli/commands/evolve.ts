@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { loadEvolveConfig, type EvolveConfig } from '../../evolve/config.js';
 import { runEvolve, type EvolveHooks } from '../../evolve/evolve.js';
 import { ablateRewardModels, ablateSftData } from '../../evolve/ablation.js';
@@ -47,7 +47,12 @@ export function registerEvolve(program: Command): void {
               if (o.quiet) return;
               if (e.event === 'step' || e.event === 'done' || e.event === 'eval') {
                 const { event, ...rest } = e as Record<string, unknown>;
-                process.stderr.write(`train ${event}: ${Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ')}\n`);
+                process.stderr.write(
+                  `train ${event}: ${Object.entries(rest)
+                    .filter(([, v]) => typeof v !== 'object')
+                    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
+                    .join(' ')}\n`,
+                );
               }
             },
           },
@@ -55,7 +60,9 @@ export function registerEvolve(program: Command): void {
         if (o.json) process.stdout.write(JSON.stringify(state) + '\n');
         else {
           const done = state.rounds.filter((r) => r.status === 'complete').length;
-          process.stdout.write(`evolve: ${done}/${state.rounds.length} rounds complete in ${o.out} (${Math.round((Date.now() - t0) / 1000)} s this run); report: rstar report --run ${o.out}\n`);
+          process.stdout.write(
+            `evolve: ${done}/${state.rounds.length} rounds complete in ${o.out} (${Math.round((Date.now() - t0) / 1000)} s this run); report: rstar report --run ${o.out}\n`,
+          );
         }
         if (abort.signal.aborted) process.exitCode = 130;
       } catch (e) {
@@ -111,7 +118,7 @@ export function registerAblate(program: Command): void {
     .command('reward-models')
     .description("PPM (pairwise) vs outcome reward model vs Q-value regression, trained on one round's trees, as best-of-N selectors and MCTS guides")
     .requiredOption('--run <dir>', 'rstar evolve run directory')
-    .option('--round <n>', "round whose policy and trees are used", intOption('--round', 1, 16), 2)
+    .option('--round <n>', 'round whose policy and trees are used', intOption('--round', 1, 16), 2)
     .option('--held-out <x>', 'fraction of training problems whose pairs measure pair accuracy', floatOption('--held-out', 0.01, 0.9), 0.2)
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result (RUN/ablation/reward-models.json) as JSON')

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { atomicWrite } from '../../util/files.js';
 import { readRun, type SynthRecord } from '../../synth/synth-run.js';
 import { extractSft } from '../../synth/extract-sft.js';
@@ -58,12 +58,16 @@ export function registerExtract(program: Command): void {
       atomicWrite(o.out, examples.map((e) => JSON.stringify(e)).join('\n') + (examples.length ? '\n' : ''));
       const problems = new Set(examples.map((e) => e.problem_id)).size;
       const summary = { run: o.run, out: o.out, examples: examples.length, problems, runProblems: records.length };
-      process.stdout.write((o.json ? JSON.stringify(summary) : `wrote ${examples.length} trajectories for ${problems}/${records.length} problems to ${o.out}`) + '\n');
+      process.stdout.write(
+        (o.json ? JSON.stringify(summary) : `wrote ${examples.length} trajectories for ${problems}/${records.length} problems to ${o.out}`) + '\n',
+      );
     });
 
   extract
     .command('ppm')
-    .description('PPM preference pairs: per step the highest-Q candidates leading to a correct answer vs. the lowest-Q leading only to wrong ones; at the final step whole correct vs. incorrect trajectories')
+    .description(
+      'PPM preference pairs: per step the highest-Q candidates leading to a correct answer vs. the lowest-Q leading only to wrong ones; at the final step whole correct vs. incorrect trajectories',
+    )
     .option('--run <dir>', 'synthesis run directory (repeat for several runs)', collect, [])
     .requiredOption('--out <file>', 'output JSONL {"prompt","chosen","rejected","chosen_q","rejected_q","weight","problem_id","depth"}')
     .option('--min-margin <x>', 'drop pairs whose Q values differ by less than this', floatOption('--min-margin', 0), 0.5)
@@ -93,7 +97,8 @@ export function registerExtract(program: Command): void {
       process.stdout.write(
         (o.json
           ? JSON.stringify(summary)
-          : `wrote ${pairs.length} pairs (${stepPairs} step, ${pairs.length - stepPairs} final-step) from ${problems}/${records.length} problems to ${o.out}; mean margin ${meanMargin === null ? '-' : meanMargin.toFixed(3)}`) + '\n',
+          : `wrote ${pairs.length} pairs (${stepPairs} step, ${pairs.length - stepPairs} final-step) from ${problems}/${records.length} problems to ${o.out}; mean margin ${meanMargin === null ? '-' : meanMargin.toFixed(3)}`) +
+          '\n',
       );
     });
 
@@ -115,7 +120,10 @@ export function registerExtract(program: Command): void {
       const problems = new Set(ex.map((e) => e.problem_id)).size;
       const summary = { runs: o.run, out: o.out, examples: ex.length, positives, negatives: ex.length - positives, problems, runProblems: records.length };
       process.stdout.write(
-        (o.json ? JSON.stringify(summary) : `wrote ${ex.length} examples (${positives} correct, ${ex.length - positives} wrong) from ${problems}/${records.length} problems to ${o.out}`) + '\n',
+        (o.json
+          ? JSON.stringify(summary)
+          : `wrote ${ex.length} examples (${positives} correct, ${ex.length - positives} wrong) from ${problems}/${records.length} problems to ${o.out}`) +
+          '\n',
       );
     });
 
@@ -125,9 +133,19 @@ export function registerExtract(program: Command): void {
     await save(o.out, ex);
     const problems = new Set(ex.map((e) => e.problem_id)).size;
     const meanTarget = ex.length ? ex.reduce((a, e) => a + e.target, 0) / ex.length : null;
-    const summary = { runs: o.run, out: o.out, examples: ex.length, problems, runProblems: records.length, meanTarget: meanTarget === null ? null : round(meanTarget) };
+    const summary = {
+      runs: o.run,
+      out: o.out,
+      examples: ex.length,
+      problems,
+      runProblems: records.length,
+      meanTarget: meanTarget === null ? null : round(meanTarget),
+    };
     process.stdout.write(
-      (o.json ? JSON.stringify(summary) : `wrote ${ex.length} examples from ${problems}/${records.length} problems to ${o.out}; mean target ${meanTarget === null ? '-' : meanTarget.toFixed(3)}`) + '\n',
+      (o.json
+        ? JSON.stringify(summary)
+        : `wrote ${ex.length} examples from ${problems}/${records.length} problems to ${o.out}; mean target ${meanTarget === null ? '-' : meanTarget.toFixed(3)}`) +
+        '\n',
     );
   });
 }

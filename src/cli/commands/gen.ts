@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CURRICULUM_VERSIONS, LADDER_LEVELS, SEED_LEVELS, describeLadder, generateProblems, type CurriculumVersion } from '../../data/curriculum/index.js';
 import { UserError } from '../errors.js';
 import { intOption } from '../options.js';
@@ -10,7 +10,9 @@ export function registerGen(program: Command): void {
       'generate synthetic curriculum problems (JSONL on stdout); v2 (default): rungs 1-10, rung r = r operations, rungs 1-3 carry worked ' +
         'solutions; v1: the five levels the shipped bundles were trained on, levels 1-2 carry worked solutions',
     )
-    .addOption(new Option('--curriculum <version>', 'ladder: v2 (ten one-step rungs) or v1 (the original five levels)').choices([...CURRICULUM_VERSIONS]).default('v2'))
+    .addOption(
+      new Option('--curriculum <version>', 'ladder: v2 (ten one-step rungs) or v1 (the original five levels)').choices([...CURRICULUM_VERSIONS]).default('v2'),
+    )
     .option('--ladder', 'print the rungs of the ladder (what each adds, which carry worked solutions) instead of problems')
     .option('--level <n>', 'difficulty level: 1-10 for v2, 1-5 for v1', intOption('--level', 1, 10), 1)
     .option('--count <n>', 'number of problems', intOption('--count', 1, 10_000_000), 100)
@@ -33,7 +35,8 @@ export function registerGen(program: Command): void {
         process.stdout.write(`curriculum ${curriculum}\nlevel  seed  ops    families  distractors  adds\n${rows.join('\n')}\n`);
         return;
       }
-      if (o.level > LADDER_LEVELS[curriculum]) throw new UserError(`--level must be between 1 and ${LADDER_LEVELS[curriculum]} for --curriculum ${curriculum}`, 2);
+      if (o.level > LADDER_LEVELS[curriculum])
+        throw new UserError(`--level must be between 1 and ${LADDER_LEVELS[curriculum]} for --curriculum ${curriculum}`, 2);
       const problems = generateProblems({ level: o.level, count: o.count, seed: o.seed, split: o.split, curriculum });
       const lines: string[] = [];
       for (const p of problems) {

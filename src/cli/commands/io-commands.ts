@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { runExecCommand } from '../../sandbox/exec-command.js';
 import { runGradeCommand } from '../../grade/grade-command.js';
 import { intOption } from '../options.js';

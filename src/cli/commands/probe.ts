@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CURRICULUM_VERSIONS, LADDER_LEVELS, type CurriculumVersion } from '../../data/curriculum/index.js';
 import { DEFAULT_BAND, parseLevels, probeFrontier, type ProbeResult } from '../../evolve/probe.js';
 import { DEFAULT_BUNDLE } from '../../paths.js';
@@ -42,7 +42,9 @@ export function registerProbe(program: Command): void {
         'where the policy succeeds sometimes (where self-evolution can climb); warns when there are none',
     )
     .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE)
-    .addOption(new Option('--curriculum <version>', 'ladder: v2 (ten one-step rungs) or v1 (the five original levels)').choices([...CURRICULUM_VERSIONS]).default('v2'))
+    .addOption(
+      new Option('--curriculum <version>', 'ladder: v2 (ten one-step rungs) or v1 (the five original levels)').choices([...CURRICULUM_VERSIONS]).default('v2'),
+    )
     .option('--levels <list>', 'levels to probe: a range like 1-10 or a list like 1+4+5 (default: every level of the ladder)')
     .option('--count <n>', 'problems per level', intOption('--count', 1, 100_000), 20)
     .option('--samples <k>', 'samples per problem (the k of pass@k)', intOption('--samples', 1, 256), 8)

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { join } from 'node:path';
 import { EVAL_MODES } from '../../evolve/layout.js';
 import { writeReport, type WrittenReport } from '../../evolve/report.js';
@@ -7,7 +7,9 @@ import { UserError } from '../errors.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Markdown report with SVG plots of an rstar evolve run: accuracy per round, level and search mode, accuracy vs tokens, coverage, synthesis/training stats, ablations')
+    .description(
+      'Markdown report with SVG plots of an rstar evolve run: accuracy per round, level and search mode, accuracy vs tokens, coverage, synthesis/training stats, ablations',
+    )
     .requiredOption('--run <dir>', 'rstar evolve run directory (holds evolve.json)')
     .option('--out <dir>', 'output directory for README.md and the SVG plots (default: RUN/report)')
     .option('--json', 'print JSON: the written files and the headline series')

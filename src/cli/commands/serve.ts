@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { DEFAULT_BUNDLE } from '../../paths.js';
 import { loadBundle } from '../../models/bundle.js';
@@ -11,23 +11,51 @@ import { intOption, floatOption } from '../options.js';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description("serve a model bundle: the policy as an OpenAI-compatible completions endpoint (/v1/completions), the PPM as a scoring endpoint (/v1/rewards)")
+    .description('serve a model bundle: the policy as an OpenAI-compatible completions endpoint (/v1/completions), the PPM as a scoring endpoint (/v1/rewards)')
     .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', intOption('--port', 0, 65535), 8000)
     .option('--model-name <name>', 'served model name (default: the bundle name)')
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--max-batch <n>', 'rows decoded together by the engine', intOption('--max-batch', 1, 4096), 256)
-    .option('--kv-cache-mb <n>', "memory cap of the engine's prefix cache (KV of earlier prompts and generations, shared across requests, LRU; 0: off)", floatOption('--kv-cache-mb', 0), DEFAULT_KV_CACHE_MB)
-    .option('--continuous-batching', "each request's rows join the batch being decoded (default: requests that arrive while a batch decodes go out together in the next; faster on a 2-core CPU, see docs/served-models.md)")
+    .option(
+      '--kv-cache-mb <n>',
+      "memory cap of the engine's prefix cache (KV of earlier prompts and generations, shared across requests, LRU; 0: off)",
+      floatOption('--kv-cache-mb', 0),
+      DEFAULT_KV_CACHE_MB,
+    )
+    .option(
+      '--continuous-batching',
+      "each request's rows join the batch being decoded (default: requests that arrive while a batch decodes go out together in the next; faster on a 2-core CPU, see docs/served-models.md)",
+    )
     .option('--max-n <n>', 'request budget: largest n per request', intOption('--max-n', 1, 4096), D.maxN)
-    .option('--max-prompts <n>', 'request budget: most prompts per completions request (4x that many rewards inputs)', intOption('--max-prompts', 1, 4096), D.maxPrompts)
+    .option(
+      '--max-prompts <n>',
+      'request budget: most prompts per completions request (4x that many rewards inputs)',
+      intOption('--max-prompts', 1, 4096),
+      D.maxPrompts,
+    )
     .option('--max-tokens <n>', "request budget: largest max_tokens (default: the model's context)", intOption('--max-tokens', 1))
-    .option('--max-request-tokens <n>', 'request budget: largest n × prompts × max_tokens of one request', intOption('--max-request-tokens', 1), D.maxRequestTokens)
-    .option('--max-queue <n>', 'completions/rewards requests accepted and not yet answered; more get 429 with Retry-After', intOption('--max-queue', 1), D.maxQueue)
+    .option(
+      '--max-request-tokens <n>',
+      'request budget: largest n × prompts × max_tokens of one request',
+      intOption('--max-request-tokens', 1),
+      D.maxRequestTokens,
+    )
+    .option(
+      '--max-queue <n>',
+      'completions/rewards requests accepted and not yet answered; more get 429 with Retry-After',
+      intOption('--max-queue', 1),
+      D.maxQueue,
+    )
     .option('--max-body-bytes <n>', 'largest request body', intOption('--max-body-bytes', 1024), D.maxBodyBytes)
     .option('--headers-timeout-ms <n>', 'time to receive request headers', intOption('--headers-timeout-ms', 100), D.headersTimeoutMs)
-    .option('--request-timeout-ms <n>', 'time to receive a whole request (headers and body; not the generation): a stalled upload gets 408 and is disconnected', intOption('--request-timeout-ms', 100), D.requestTimeoutMs)
+    .option(
+      '--request-timeout-ms <n>',
+      'time to receive a whole request (headers and body; not the generation): a stalled upload gets 408 and is disconnected',
+      intOption('--request-timeout-ms', 100),
+      D.requestTimeoutMs,
+    )
     .option('--max-connections <n>', 'open connections at most (further ones are closed at once)', intOption('--max-connections', 1), D.maxConnections)
     .option('--grace-ms <n>', 'on SIGTERM/SIGINT, wait this long for requests in flight', intOption('--grace-ms', 0), 30_000)
     .option('--seed <n>', 'seed of requests that carry none', intOption('--seed'), 0)
@@ -37,7 +65,9 @@ export function registerServe(program: Command): void {
       let server: RstarServer;
       try {
         const bundle = loadBundle(o.bundle);
-        const policy = bundle.policyPath ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb }) : undefined;
+        const policy = bundle.policyPath
+          ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb })
+          : undefined;
         const reward = bundle.ppmPath ? await OnnxReward.load(bundle, { threads: o.threads }) : undefined;
         if (!policy && !reward) throw new Error(`${o.bundle}: the bundle has neither a policy nor a PPM`);
         server = new RstarServer({
@@ -72,7 +102,9 @@ export function registerServe(program: Command): void {
       }
       const name = o.modelName ?? loadBundle(o.bundle).manifest.name;
       if (o.json) process.stdout.write(JSON.stringify({ event: 'listening', url, model: name, pid: process.pid }) + '\n');
-      process.stderr.write(`rstar serve: model "${name}" at ${url} (completions${server.batcher ? '' : ': none'}, rewards: ${server.hasReward ? 'yes' : 'none'})\n`);
+      process.stderr.write(
+        `rstar serve: model "${name}" at ${url} (completions${server.batcher ? '' : ': none'}, rewards: ${server.hasReward ? 'yes' : 'none'})\n`,
+      );
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (sig: string) => {

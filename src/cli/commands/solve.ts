@@ -1,10 +1,10 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions } from '../runtime.js';
 import { solve } from '../../search/solve.js';
-import { type SearchConfig, type SearchMode } from '../../search/types.js';
+import type { SearchConfig, SearchMode } from '../../search/types.js';
 import { addSearchOptions, searchConfigFrom, withReward } from '../search-options.js';
 import { hashSeed } from '../../util/rng.js';
 import { parseSolution } from '../../steps/protocol.js';
@@ -107,6 +107,9 @@ function readQuestion(words: string[], file: string | undefined): string {
     }
   }
   const question = text.trim();
-  if (question === '') throw new UserError(file === undefined ? 'the question is empty (give it as arguments or with --question-file)' : `--question-file ${file}: the question is empty`);
+  if (question === '')
+    throw new UserError(
+      file === undefined ? 'the question is empty (give it as arguments or with --question-file)' : `--question-file ${file}: the question is empty`,
+    );
   return question;
 }

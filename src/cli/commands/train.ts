@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { trainPolicyBundle } from '../../train/policy-bundle.js';
 import { RewardDataError, trainRewardBundle } from '../../train/ppm-bundle.js';
 import type { TrainerEvent } from '../../train/events.js';
@@ -61,11 +61,17 @@ export function registerTrain(program: Command): void {
 
   train
     .command('ppm')
-    .description('train the process preference model from a policy bundle on preference pairs (or an ORM / Q-regression model for the ablation); writes a bundle with the policy and ppm.onnx')
-    .option('--pairs <file>', 'preference pairs (rstar extract ppm JSONL, or rStar\'s pos/neg pairs); for orm/qreg: held-out pairs for pair accuracy')
+    .description(
+      'train the process preference model from a policy bundle on preference pairs (or an ORM / Q-regression model for the ablation); writes a bundle with the policy and ppm.onnx',
+    )
+    .option('--pairs <file>', "preference pairs (rstar extract ppm JSONL, or rStar's pos/neg pairs); for orm/qreg: held-out pairs for pair accuracy")
     .requiredOption('--policy <bundle>', 'policy bundle to start from (its tokenizer and checkpoint.pt)')
     .requiredOption('--out <dir>', 'output bundle directory (policy + PPM)')
-    .addOption(new Option('--objective <o>', 'pairwise (the PPM, Bradley-Terry), orm (outcome classification) or qreg (Q-value regression)').choices(['pairwise', 'orm', 'qreg']).default('pairwise'))
+    .addOption(
+      new Option('--objective <o>', 'pairwise (the PPM, Bradley-Terry), orm (outcome classification) or qreg (Q-value regression)')
+        .choices(['pairwise', 'orm', 'qreg'])
+        .default('pairwise'),
+    )
     .option('--data <file>', 'orm/qreg: reward examples (rstar extract orm|qreg JSONL)')
     .option('--val-pairs <file>', 'held-out pairs (default: hold out --val-fraction of the problems)')
     .option('--val-fraction <x>', 'fraction of problems held out for pair accuracy', floatOption('--val-fraction', 0, 0.5), 0.05)
@@ -132,7 +138,12 @@ function progress(json: boolean | undefined): (e: TrainerEvent) => void {
     if (json) process.stdout.write(JSON.stringify(e) + '\n');
     else if (e.event === 'step' || e.event === 'eval' || e.event === 'start' || e.event === 'done') {
       const { event, ...rest } = e as Record<string, unknown>;
-      process.stderr.write(`train ${event}: ${Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`).join(' ')}\n`);
+      process.stderr.write(
+        `train ${event}: ${Object.entries(rest)
+          .filter(([, v]) => typeof v !== 'object')
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
+          .join(' ')}\n`,
+      );
     }
   };
 }

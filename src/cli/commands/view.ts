@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { ViewSource } from '../../view/source.js';
 import { serveUntilSignal, startViewServer } from '../../view/server.js';

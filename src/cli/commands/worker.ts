@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { readManifest } from '../../models/bundle.js';
@@ -20,15 +20,26 @@ const short = (h: string | null | undefined) => (h ? h.slice(0, 12) : 'none');
 export function registerWorker(program: Command): void {
   const cmd = program
     .command('worker')
-    .description('work for distributed synth/eval runs: take problems from the Redis queue, search them here, send the results back (Ctrl-C: finish the problems in flight, then leave)')
+    .description(
+      'work for distributed synth/eval runs: take problems from the Redis queue, search them here, send the results back (Ctrl-C: finish the problems in flight, then leave)',
+    )
     .requiredOption('--queue <url>', 'Redis of the runs: redis://host:6379/0')
     .option('--bundle <dir>', 'model bundle directory (its policy must be the one the run was made with)', DEFAULT_BUNDLE);
   addModelOptions(cmd);
   cmd
     .option('--concurrency <n>', 'problems (trees) in flight on this worker', intOption('--concurrency', 1, 4096), 64)
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
-    .option('--lock-ms <n>', "how long a job stays locked to this worker without renewal: a dead worker's jobs are retried after it", intOption('--lock-ms', 1000), 30_000)
-    .option('--idle-exit <s>', 'leave once no run has been active for this many seconds, after serving at least one (default: wait for runs)', floatOption('--idle-exit', 0))
+    .option(
+      '--lock-ms <n>',
+      "how long a job stays locked to this worker without renewal: a dead worker's jobs are retried after it",
+      intOption('--lock-ms', 1000),
+      30_000,
+    )
+    .option(
+      '--idle-exit <s>',
+      'leave once no run has been active for this many seconds, after serving at least one (default: wait for runs)',
+      floatOption('--idle-exit', 0),
+    )
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--quiet', 'no per-problem lines')
     .option('--json', 'print a summary as JSON when the worker leaves')
@@ -74,7 +85,10 @@ export function registerWorker(program: Command): void {
             signal: abort.signal,
             log,
             onJob: (e) => {
-              if (!o.quiet) log(`worker: ${e.ok ? 'done' : 'FAILED'} ${e.problemId} in ${(e.ms / 1000).toFixed(1)} s${e.ok ? ` (${e.tokens ?? 0} tokens)` : `: ${e.error}`}`);
+              if (!o.quiet)
+                log(
+                  `worker: ${e.ok ? 'done' : 'FAILED'} ${e.problemId} in ${(e.ms / 1000).toFixed(1)} s${e.ok ? ` (${e.tokens ?? 0} tokens)` : `: ${e.error}`}`,
+                );
             },
           },
           async () => {
@@ -92,15 +106,26 @@ export function registerWorker(program: Command): void {
               check(s: RunSettings) {
                 const refuse = (why: string) => new UserError(`worker: refusing run ${s.runId}: ${why}`);
                 if (s.policy.sha256 !== null) {
-                  if (served) throw refuse(`it was made with the policy bundle ${s.policy.name} (sha256 ${short(s.policy.sha256)}), this worker has a served policy (${o.policy})`);
-                  if (policySha !== s.policy.sha256) throw refuse(`the bundle ${o.bundle} has policy sha256 ${short(policySha)}, the run's manifest has ${short(s.policy.sha256)} (${s.policy.name})`);
+                  if (served)
+                    throw refuse(
+                      `it was made with the policy bundle ${s.policy.name} (sha256 ${short(s.policy.sha256)}), this worker has a served policy (${o.policy})`,
+                    );
+                  if (policySha !== s.policy.sha256)
+                    throw refuse(
+                      `the bundle ${o.bundle} has policy sha256 ${short(policySha)}, the run's manifest has ${short(s.policy.sha256)} (${s.policy.name})`,
+                    );
                 } else {
                   if (!served) throw refuse(`it was made with a served policy (${s.policy.name}); give this worker --policy URL`);
-                  if (s.policy.served && s.policy.served !== servedName) throw refuse(`it was made with the served model ${s.policy.served}, this worker's server has ${servedName}`);
+                  if (s.policy.served && s.policy.served !== servedName)
+                    throw refuse(`it was made with the served model ${s.policy.served}, this worker's server has ${servedName}`);
                 }
                 if (s.reward) {
-                  if (s.reward.sha256 !== null && ppmSha !== s.reward.sha256) throw refuse(`its PPM has sha256 ${short(s.reward.sha256)} (${s.reward.name}), this worker's has ${short(ppmSha)}${ppmDir ? ` (${ppmDir})` : ''}`);
-                  if (s.reward.sha256 === null && !o.reward) throw refuse(`it was made with a served reward model (${s.reward.name}); give this worker --reward URL`);
+                  if (s.reward.sha256 !== null && ppmSha !== s.reward.sha256)
+                    throw refuse(
+                      `its PPM has sha256 ${short(s.reward.sha256)} (${s.reward.name}), this worker's has ${short(ppmSha)}${ppmDir ? ` (${ppmDir})` : ''}`,
+                    );
+                  if (s.reward.sha256 === null && !o.reward)
+                    throw refuse(`it was made with a served reward model (${s.reward.name}); give this worker --reward URL`);
                 }
               },
               async solve(s: RunSettings, p: Problem) {
@@ -108,7 +133,8 @@ export function registerWorker(program: Command): void {
                 if (context !== null) {
                   // The search could only grow an empty tree: fail the job so the run reports it.
                   const n = runtime.engine!.tokenizer.encode(formatPrompt(p.question)).length;
-                  if (n >= context) throw new Error(`problem ${p.id}: its prompt is ${n} tokens, no shorter than the policy's context (${context}): nothing can be generated`);
+                  if (n >= context)
+                    throw new Error(`problem ${p.id}: its prompt is ${n} tokens, no shorter than the policy's context (${context}): nothing can be generated`);
                 }
                 let deps = depsByRun.get(s.runId);
                 if (!deps) {
@@ -125,7 +151,10 @@ export function registerWorker(program: Command): void {
           },
         );
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
-        else log(`worker: ${summary.completed} problems done, ${summary.failed} failed attempts, ${summary.runs} runs served in ${summary.wallSeconds.toFixed(0)} s`);
+        else
+          log(
+            `worker: ${summary.completed} problems done, ${summary.failed} failed attempts, ${summary.runs} runs served in ${summary.wallSeconds.toFixed(0)} s`,
+          );
       } catch (e) {
         if (e instanceof QueueUnreachableError) throw new UserError(e.message);
         throw e;

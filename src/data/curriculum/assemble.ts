@@ -44,7 +44,6 @@ export function fitSentences(blocks: string[][], limit: number): boolean {
   }
 }
 
-
 /**
  * The question: family blocks in order, `nd` distractors only between blocks (never between a
  * sentence and one that refers back to it), then the question sentence.
@@ -64,7 +63,6 @@ export function placeSentences(rng: Prng, ctx: Ctx, blocks: string[][], question
   sentences.push(...slots[blocks.length], question0);
   return sentences.join(' ');
 }
-
 
 /** The worked solution in the step protocol: one step per solution step, then the print step. */
 export function workedSolution(ctx: Ctx, result: Quantity): { answer: string; solution: string } {

@@ -1,5 +1,5 @@
 import { evaluate } from './expr.js';
-import { Prng } from './rng.js';
+import type { Prng } from './rng.js';
 import { NAMES, type Person } from './vocab.js';
 
 /** A computed quantity of a worked solution: the variable holding it, its value, and a noun phrase for it. */
@@ -57,7 +57,10 @@ export class Sol {
   readonly env = new Map<string, bigint>();
 
   fresh(base: string): string {
-    const clean = base.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+    const clean = base
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '');
     if (!/^[a-z_]/.test(clean)) throw new Error(`bad variable base "${base}"`);
     let name = clean;
     for (let i = 2; this.env.has(name) || RESERVED.has(name); i++) name = `${clean}_${i}`;
@@ -219,5 +222,8 @@ export function divisorsIn(n: number, lo: number, hi: number): number[] {
 
 /** Snake-case variable base from a noun: "toy cars" -> "toy_cars". */
 export function vname(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }

@@ -32,13 +32,13 @@ function tokenize(src: string): Tok[] {
 function floorDiv(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new Error('division by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 function pyMod(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new Error('modulo by zero');
   const r = a % b;
-  return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
 }
 
 export function evaluate(src: string, env: ReadonlyMap<string, bigint>): Evaluated {
@@ -62,7 +62,7 @@ export function evaluate(src: string, env: ReadonlyMap<string, bigint>): Evaluat
     if (t.t === 'paren' && t.v === '(') {
       const v = sum();
       const c = toks[pos++];
-      if (!c || c.t !== 'paren' || c.v !== ')') throw new Error(`missing ")" in "${src}"`);
+      if (c?.t !== 'paren' || c.v !== ')') throw new Error(`missing ")" in "${src}"`);
       return v;
     }
     throw new Error(`unexpected token in "${src}"`);

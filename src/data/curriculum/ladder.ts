@@ -127,7 +127,8 @@ export function describeV2(): RungDescription[] {
     let adds: string;
     if (r === 1) adds = 'one operation; all ten families, 0-2 distractors, number scales 1-3 and every phrasing already present';
     else if (r === V2_SEED_RUNGS + 1) adds = `one more operation (${r}); the first rung without worked solutions`;
-    else adds = `one more operation (${r})${r === 2 ? '; composition of two families becomes possible' : r === 3 ? '; composition of three families becomes possible' : ''}`;
+    else
+      adds = `one more operation (${r})${r === 2 ? '; composition of two families becomes possible' : r === 3 ? '; composition of three families becomes possible' : ''}`;
     return { level: r, seed: r <= V2_SEED_RUNGS, ops: [r, r], families: [1, maxFamilies], distractors: [0, 2], adds };
   });
 }

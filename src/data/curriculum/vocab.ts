@@ -8,8 +8,14 @@ export interface Person {
   v: string;
 }
 
-const FEMALE = 'Ava Carla Emma Grace Iris Kara Maya Olivia Priya Rosa Tara Vera Zoe Mia Nina Ruby Sofia Lucy Chloe Elena Hana Jada Lena Nora Rhea Sana Alice Bella Daisy Fiona Gemma Holly Ivy Julia Layla'.split(' ');
-const MALE = 'Ben David Finn Hugo Jack Liam Noah Omar Quinn Sam Umar Will Yusuf Leo Owen Theo Aiden Diego Felix Ivan Kofi Marco Pablo Adam Carlos Ethan Henry Jonas Kevin Luis Max Oscar Ryan Tom Victor'.split(' ');
+const FEMALE =
+  'Ava Carla Emma Grace Iris Kara Maya Olivia Priya Rosa Tara Vera Zoe Mia Nina Ruby Sofia Lucy Chloe Elena Hana Jada Lena Nora Rhea Sana Alice Bella Daisy Fiona Gemma Holly Ivy Julia Layla'.split(
+    ' ',
+  );
+const MALE =
+  'Ben David Finn Hugo Jack Liam Noah Omar Quinn Sam Umar Will Yusuf Leo Owen Theo Aiden Diego Felix Ivan Kofi Marco Pablo Adam Carlos Ethan Henry Jonas Kevin Luis Max Oscar Ryan Tom Victor'.split(
+    ' ',
+  );
 
 export const NAMES: Person[] = [
   ...FEMALE.map((name) => ({ name, he: 'she', his: 'her', him: 'her', v: name.toLowerCase() })),

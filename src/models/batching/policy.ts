@@ -26,7 +26,12 @@ export class BatchingPolicy implements Policy {
     opts: { continuous?: boolean } = {},
   ) {
     this.name = inner.name;
-    this.batcher = new MicroBatcher((reqs) => inner.generate(reqs), (r) => r.n, maxSequences, callsInFlight(inner, opts.continuous));
+    this.batcher = new MicroBatcher(
+      (reqs) => inner.generate(reqs),
+      (r) => r.n,
+      maxSequences,
+      callsInFlight(inner, opts.continuous),
+    );
   }
 
   get batchSizes(): number[] {

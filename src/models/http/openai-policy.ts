@@ -32,7 +32,11 @@ const choiceSchema = z.object({
   text: z.string(),
   finish_reason: z.string().nullable().optional(),
   stop_reason: z.union([z.string(), z.number(), z.null()]).optional(),
-  logprobs: z.object({ tokens: z.array(z.string()).optional() }).passthrough().nullable().optional(),
+  logprobs: z
+    .object({ tokens: z.array(z.string()).optional() })
+    .passthrough()
+    .nullable()
+    .optional(),
   /** rstar serve's extension: tokens generated for this choice. */
   completion_tokens: z.number().int().nonnegative().optional(),
 });
@@ -43,7 +47,11 @@ export const completionResponseSchema = z.object({
   model: z.string().optional(),
   choices: z.array(choiceSchema),
   usage: z
-    .object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative().optional(), total_tokens: z.number().int().nonnegative().optional() })
+    .object({
+      prompt_tokens: z.number().int().nonnegative(),
+      completion_tokens: z.number().int().nonnegative().optional(),
+      total_tokens: z.number().int().nonnegative().optional(),
+    })
     .nullable()
     .optional(),
 });
@@ -77,7 +85,10 @@ export class OpenAIPolicy implements Policy {
       }
       const ids = modelIds(listed);
       if (ids && !ids.includes(this.o.model)) {
-        throw new BackendError(`policy server ${base} does not serve the model "${this.o.model}"; it serves: ${ids.join(', ') || '(none)'} (set --policy-model)`, 404);
+        throw new BackendError(
+          `policy server ${base} does not serve the model "${this.o.model}"; it serves: ${ids.join(', ') || '(none)'} (set --policy-model)`,
+          404,
+        );
       }
     }
   }
@@ -141,7 +152,8 @@ export class OpenAIPolicy implements Policy {
   toCompletions(reqs: GenerateRequest[], res: CompletionResponse): Completion[][] {
     const n = reqs[0].n;
     const want = reqs.length * n;
-    if (res.choices.length !== want) throw new BackendError(`the policy server returned ${res.choices.length} choices, expected ${want} (n=${n} × ${reqs.length} prompts)`);
+    if (res.choices.length !== want)
+      throw new BackendError(`the policy server returned ${res.choices.length} choices, expected ${want} (n=${n} × ${reqs.length} prompts)`);
     const byIndex = [...res.choices].sort((a, b) => a.index - b.index);
     const counted = byIndex.map((c) => c.completion_tokens ?? c.logprobs?.tokens?.length);
     const total = res.usage?.completion_tokens;
@@ -199,7 +211,10 @@ export async function servedModel(opts: TransportOptions): Promise<string> {
   }
   const ids = modelIds(listed);
   if (ids === null) throw new BackendError(`policy server ${base}: /models did not list models; set --policy-model`);
-  if (ids.length !== 1) throw new BackendError(`policy server ${base} serves ${ids.length === 0 ? 'no models' : `several models: ${ids.join(', ')}`}; choose one with --policy-model`);
+  if (ids.length !== 1)
+    throw new BackendError(
+      `policy server ${base} serves ${ids.length === 0 ? 'no models' : `several models: ${ids.join(', ')}`}; choose one with --policy-model`,
+    );
   return ids[0];
 }
 

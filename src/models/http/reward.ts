@@ -65,7 +65,8 @@ export class HttpRewardModel implements RewardModel {
     if (this.o.kind === 'rstar') {
       const raw = await this.transport.post('/rewards', { model: this.o.model, input: texts });
       const r = rewardResponseSchema.safeParse(raw);
-      if (!r.success) throw new BackendError(`the reward server's response is malformed: field "${r.error.issues[0].path.join('.')}": ${r.error.issues[0].message}`);
+      if (!r.success)
+        throw new BackendError(`the reward server's response is malformed: field "${r.error.issues[0].path.join('.')}": ${r.error.issues[0].message}`);
       return order(r.data.data, texts.length).map((d) => d.score);
     }
     const steps = await this.scoreSteps(texts);
@@ -94,7 +95,8 @@ export class HttpRewardModel implements RewardModel {
     const input = await Promise.all(texts.map((t) => this.renderPrm(t)));
     const raw = await this.transport.post('/pooling', { model: this.o.model, input });
     const r = poolingResponseSchema.safeParse(raw);
-    if (!r.success) throw new BackendError(`the reward server's pooling response is malformed: field "${r.error.issues[0].path.join('.')}": ${r.error.issues[0].message}`);
+    if (!r.success)
+      throw new BackendError(`the reward server's pooling response is malformed: field "${r.error.issues[0].path.join('.')}": ${r.error.issues[0].message}`);
     return order(r.data.data, texts.length).map((d, i) => stepScores(d.data, i));
   }
 
@@ -113,10 +115,12 @@ function order<T extends { index: number }>(data: T[], n: number): T[] {
 
 /** [[p_neg, p_pos], ...] (STEP pooling with softmax) or [p, ...] (one probability per step) → 2p − 1 per step. */
 export function stepScores(data: unknown, i: number): number[] {
-  if (!Array.isArray(data) || data.length === 0) throw new BackendError(`reward result ${i}: expected per-step scores, got ${JSON.stringify(data)?.slice(0, 80)}`);
+  if (!Array.isArray(data) || data.length === 0)
+    throw new BackendError(`reward result ${i}: expected per-step scores, got ${JSON.stringify(data)?.slice(0, 80)}`);
   return data.map((row, s) => {
     const p = Array.isArray(row) ? (row.length === 2 ? row[1] : row.length === 1 ? row[0] : NaN) : row;
-    if (typeof p !== 'number' || !Number.isFinite(p)) throw new BackendError(`reward result ${i}, step ${s}: expected [p_neg, p_pos], got ${JSON.stringify(row)?.slice(0, 80)}`);
+    if (typeof p !== 'number' || !Number.isFinite(p))
+      throw new BackendError(`reward result ${i}, step ${s}: expected [p_neg, p_pos], got ${JSON.stringify(row)?.slice(0, 80)}`);
     return 2 * p - 1;
   });
 }
@@ -131,13 +135,13 @@ export function aggregate(scores: number[], how: StepAggregate): number {
 
 /** The steps of a (partial) rStar solution: `<code>` removed, split at `<end_of_step>`; the final block is the last step. */
 export function rstarSteps(partial: string): string[] {
-  const body = partial.replace(/^\s*/, '').replace(new RegExp(`^${escape(TAGS.code)}\\n?`), '');
+  const body = partial.replace(/^\s*/, '').replace(new RegExp(`^${escapeRegExp(TAGS.code)}\\n?`), '');
   return body
     .split(TAGS.endOfStep)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -72,7 +72,11 @@ export function renderBuiltin(name: BuiltinChat, messages: ChatMessage[], addGen
     if (addGenerationPrompt) s += '<|start_header_id|>assistant<|end_header_id|>\n\n';
   } else {
     s += TOKENS.deepseek.bos;
-    s += messages.filter((m) => m.role === 'system').map((m) => m.content).pop() ?? '';
+    s +=
+      messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .pop() ?? '';
     for (const m of messages) {
       if (m.role === 'user') s += `<｜User｜>${m.content}`;
       else if (m.role === 'assistant') s += `<｜Assistant｜>${m.content}<｜end▁of▁sentence｜>`;

@@ -10,7 +10,8 @@ export interface KvShape {
 export const kvLayout = (s: KvShape): KvLayout => ({ planes: s.nLayers * 2 * s.nKv, headDim: s.headDim });
 
 /** The graph's past inputs, in the order of the planes: layer-major, key before value. */
-export const pastNames = (nLayers: number): string[] => Array.from({ length: nLayers }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat();
+export const pastNames = (nLayers: number): string[] =>
+  Array.from({ length: nLayers }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat();
 
 /**
  * The KV cache of rows decoding together, in buffers the engine owns and passes to the graph as
@@ -90,7 +91,17 @@ export class BatchKv {
 }
 
 /** Writes output row `o`'s positions [pos, pos + count) of the new keys/values into a plane-major block of `n` tokens at column `col`. */
-export function newToPlanes(shape: KvShape, outputs: Float32Array[], S: number, o: number, pos: number, count: number, dst: Float32Array, n: number, col: number): void {
+export function newToPlanes(
+  shape: KvShape,
+  outputs: Float32Array[],
+  S: number,
+  o: number,
+  pos: number,
+  count: number,
+  dst: Float32Array,
+  n: number,
+  col: number,
+): void {
   const { nKv, headDim: hd } = shape;
   for (let t = 0; t < outputs.length; t++) {
     for (let h = 0; h < nKv; h++) {

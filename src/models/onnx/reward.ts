@@ -70,10 +70,7 @@ export class OnnxReward implements RewardModel {
     this.name = `onnx-ppm:${bundle.manifest.name}`;
   }
 
-  static async load(
-    bundle: Bundle,
-    opts: { threads?: number; maxBatch?: number; maxBatchTokens?: number; maxAttention?: number } = {},
-  ): Promise<OnnxReward> {
+  static async load(bundle: Bundle, opts: { threads?: number; maxBatch?: number; maxBatchTokens?: number; maxAttention?: number } = {}): Promise<OnnxReward> {
     if (!bundle.ppmPath) throw new Error(`${bundle.dir}: the bundle has no PPM (manifest.ppm is missing)`);
     const session = await ort.InferenceSession.create(bundle.ppmPath, { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 });
     for (const name of ['input_ids', 'attention_mask', 'position_ids']) {
@@ -104,7 +101,10 @@ export class OnnxReward implements RewardModel {
     const pad = BigInt(this.bundle.manifest.architecture.pad_id);
     const ids = texts.map((t) => this.tokenIds(t));
     const out = new Array<number>(texts.length);
-    for (const batch of planScoreBatches(ids.map((x) => x.length), this.limits)) {
+    for (const batch of planScoreBatches(
+      ids.map((x) => x.length),
+      this.limits,
+    )) {
       const B = batch.length;
       const L = Math.max(...batch.map((i) => ids[i].length));
       const inp = new BigInt64Array(B * L).fill(pad);

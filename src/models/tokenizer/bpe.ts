@@ -7,8 +7,7 @@ import { BYTE_TO_CHAR, byteCharsToBytes, textToByteChars } from './byte-level.js
  * token (as Llama and Qwen do) so arithmetic stays learnable; the protocol tags are special tokens.
  * Stored in Hugging Face `tokenizer.json` form.
  */
-export const PRETOKENIZE_PATTERN =
-  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const PRETOKENIZE_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 const addedTokenSchema = z.object({ id: z.number().int().nonnegative(), content: z.string(), special: z.boolean().optional() });
 const tokenizerJsonSchema = z.object({
@@ -221,10 +220,7 @@ export class BpeTokenizer {
  * Trains byte-level BPE merges on a corpus. Special tokens come first (ids 0..k-1), then the 256 byte
  * symbols, then one token per merge until `vocabSize` or until no pair occurs `minFrequency` times.
  */
-export function trainBpe(
-  texts: Iterable<string>,
-  opts: { vocabSize: number; specialTokens: readonly string[]; minFrequency?: number },
-): BpeTokenizer {
+export function trainBpe(texts: Iterable<string>, opts: { vocabSize: number; specialTokens: readonly string[]; minFrequency?: number }): BpeTokenizer {
   const minFreq = opts.minFrequency ?? 2;
   const specialTokens: Record<string, number> = {};
   opts.specialTokens.forEach((t, i) => (specialTokens[t] = i));
@@ -232,7 +228,12 @@ export function trainBpe(
   let next = opts.specialTokens.length;
   for (let b = 0; b < 256; b++) vocab[BYTE_TO_CHAR[b]] = next++;
 
-  const splitter = new RegExp(`(${[...opts.specialTokens].sort((a, b) => b.length - a.length).map(escapeRegex).join('|')})`);
+  const splitter = new RegExp(
+    `(${[...opts.specialTokens]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegex)
+      .join('|')})`,
+  );
   const pre = new RegExp(PRETOKENIZE_PATTERN, 'gu');
   const wordFreq = new Map<string, number>();
   for (const text of texts) {

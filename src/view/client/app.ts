@@ -43,7 +43,11 @@ const api = {
 
 type Child = Node | string | number | null | undefined | false;
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | number | boolean | null | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | boolean | null | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined && v !== false) el.setAttribute(k, v === true ? '' : String(v));
   append(el, children);
@@ -131,7 +135,11 @@ function dataTable<R>(cols: Array<Col<R>>, rows: R[], opts: { keep?: () => (r: R
     }
     tbody.replaceChildren(
       ...shown.map((r) => {
-        const tr = h('tr', { class: opts.open ? 'row' : null, tabindex: opts.open ? 0 : null }, ...cols.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(r))));
+        const tr = h(
+          'tr',
+          { class: opts.open ? 'row' : null, tabindex: opts.open ? 0 : null },
+          ...cols.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(r))),
+        );
         if (opts.open) {
           const open = opts.open;
           tr.addEventListener('click', (e) => {
@@ -161,7 +169,8 @@ function search(onInput: () => void): HTMLInputElement {
   return el;
 }
 
-const uniq = (xs: Array<string | number | null>) => [...new Set(xs.filter((x) => x !== null).map(String))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const uniq = (xs: Array<string | number | null>) =>
+  [...new Set(xs.filter((x) => x !== null).map(String))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 
 // ── plots ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -196,7 +205,11 @@ function synthView(doc: SynthDoc): Node {
     { label: 'tier', sort: (r) => r.tier, cell: (r) => r.tier },
     { label: 'solve rate', num: true, sort: (r) => r.solveRate, cell: (r) => pct(r.solveRate) },
     { label: 'correct / terminals', num: true, sort: (r) => r.correctTerminals, cell: (r) => `${r.correctTerminals} / ${r.terminals}` },
-    { label: 'answer', sort: (r) => (r.correct ? 1 : 0), cell: (r) => h('span', { class: r.correct ? 'verdict-correct' : 'verdict-wrong' }, `${r.correct ? '✓' : '✗'} ${r.answer ?? '(none)'}`) },
+    {
+      label: 'answer',
+      sort: (r) => (r.correct ? 1 : 0),
+      cell: (r) => h('span', { class: r.correct ? 'verdict-correct' : 'verdict-wrong' }, `${r.correct ? '✓' : '✗'} ${r.answer ?? '(none)'}`),
+    },
     { label: 'gold', cell: (r) => goldText(r.gold) },
     { label: 'tokens', num: true, sort: (r) => r.tokens, cell: (r) => r.tokens },
     { label: 'nodes', num: true, sort: (r) => r.nodes, cell: (r) => r.nodes },
@@ -208,17 +221,28 @@ function synthView(doc: SynthDoc): Node {
     open: (r) => (location.hash = `#/t/${r.tree}`),
     keep: () => {
       const text = q.value.trim().toLowerCase();
-      return (r) => (!tier.value || r.tier === tier.value) && (!level.value || String(r.level) === level.value) && (!text || r.id.toLowerCase().includes(text) || r.question.toLowerCase().includes(text));
+      return (r) =>
+        (!tier.value || r.tier === tier.value) &&
+        (!level.value || String(r.level) === level.value) &&
+        (!text || r.id.toLowerCase().includes(text) || r.question.toLowerCase().includes(text));
     },
   });
   const solved = doc.rows.filter((r) => r.correctTerminals > 0).length;
   const cfg = doc.config ?? {};
-  const setting = ['mode', 'seed', 'rollouts', 'candidates', 'maxDepth', 'temperature'].filter((k) => cfg[k] !== undefined).map((k) => `${k} ${String(cfg[k])}`);
+  const setting = ['mode', 'seed', 'rollouts', 'candidates', 'maxDepth', 'temperature']
+    .filter((k) => cfg[k] !== undefined)
+    .map((k) => `${k} ${String(cfg[k])}`);
   return h(
     'section',
     {},
     h('h1', {}, `Synthesis run ${doc.title}`),
-    h('p', { class: 'muted' }, `${doc.rows.length} problems, ${solved} solved (a correct terminal), ${doc.rows.reduce((a, r) => a + r.tokens, 0)} tokens`, doc.status ? ` · status ${doc.status}` : '', setting.length ? ` · ${setting.join(', ')}` : ''),
+    h(
+      'p',
+      { class: 'muted' },
+      `${doc.rows.length} problems, ${solved} solved (a correct terminal), ${doc.rows.reduce((a, r) => a + r.tokens, 0)} tokens`,
+      doc.status ? ` · status ${doc.status}` : '',
+      setting.length ? ` · ${setting.join(', ')}` : '',
+    ),
     notes(doc.notes),
     h('div', { class: 'controls' }, q, tier, level, count),
     t.table,
@@ -235,8 +259,23 @@ function evalView(doc: EvalDoc): Node {
   const showPrediction = (r: EvalRow) => {
     fill(
       detail,
-      h('h2', {}, `Problem ${r.id}: `, h('span', { class: `verdict-${r.verdict}` }, r.verdict), r.tree ? ' · ' : '', r.tree ? link(`#/t/${r.tree}`, 'open its tree') : ''),
-      h('p', {}, 'answer ', h('code', {}, r.answer ?? '(none)'), ' · gold ', h('code', {}, goldText(r.gold)), r.votes ? ` · votes ${r.votes.map((v) => `${v.answer}×${v.count}`).join(', ')}` : ''),
+      h(
+        'h2',
+        {},
+        `Problem ${r.id}: `,
+        h('span', { class: `verdict-${r.verdict}` }, r.verdict),
+        r.tree ? ' · ' : '',
+        r.tree ? link(`#/t/${r.tree}`, 'open its tree') : '',
+      ),
+      h(
+        'p',
+        {},
+        'answer ',
+        h('code', {}, r.answer ?? '(none)'),
+        ' · gold ',
+        h('code', {}, goldText(r.gold)),
+        r.votes ? ` · votes ${r.votes.map((v) => `${v.answer}×${v.count}`).join(', ')}` : '',
+      ),
       r.error ? h('pre', { class: 'error' }, r.error) : null,
       h('pre', { class: 'prediction' }, r.prediction || '(no prediction)'),
     );
@@ -256,17 +295,38 @@ function evalView(doc: EvalDoc): Node {
     open: showPrediction,
     keep: () => {
       const text = q.value.trim().toLowerCase();
-      return (r) => (!verdict.value || r.verdict === verdict.value) && (!level.value || String(r.level) === level.value) && (!text || r.id.toLowerCase().includes(text) || r.prediction.toLowerCase().includes(text));
+      return (r) =>
+        (!verdict.value || r.verdict === verdict.value) &&
+        (!level.value || String(r.level) === level.value) &&
+        (!text || r.id.toLowerCase().includes(text) || r.prediction.toLowerCase().includes(text));
     },
   });
-  const ladder = sm.accuracyVsTokens.length > 1
-    ? h('table', { 'data-testid': 'ladder' }, h('thead', {}, h('tr', {}, h('th', {}, 'metric'), h('th', { class: 'num' }, 'accuracy'), h('th', { class: 'num' }, 'tokens / problem'))), h('tbody', {}, ...sm.accuracyVsTokens.map((p) => h('tr', {}, h('td', {}, p.metric), h('td', { class: 'num' }, pct(p.accuracy)), h('td', { class: 'num' }, p.tokensPerProblem.toFixed(0))))))
-    : null;
+  const ladder =
+    sm.accuracyVsTokens.length > 1
+      ? h(
+          'table',
+          { 'data-testid': 'ladder' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'metric'), h('th', { class: 'num' }, 'accuracy'), h('th', { class: 'num' }, 'tokens / problem'))),
+          h(
+            'tbody',
+            {},
+            ...sm.accuracyVsTokens.map((p) =>
+              h('tr', {}, h('td', {}, p.metric), h('td', { class: 'num' }, pct(p.accuracy)), h('td', { class: 'num' }, p.tokensPerProblem.toFixed(0))),
+            ),
+          ),
+        )
+      : null;
   return h(
     'section',
     {},
     h('h1', {}, `Evaluation ${doc.title}`),
-    h('p', { 'data-testid': 'eval-summary' }, `${sm.dataset} · ${sm.mode}${sm.oracle ? ' (oracle)' : ''}: ${sm.correct}/${sm.n} = ${pct(sm.accuracy)}`, sm.invalid ? `, ${sm.invalid} without an answer` : '', ` · ${sm.tokensPerProblem.toFixed(0)} tokens/problem`),
+    h(
+      'p',
+      { 'data-testid': 'eval-summary' },
+      `${sm.dataset} · ${sm.mode}${sm.oracle ? ' (oracle)' : ''}: ${sm.correct}/${sm.n} = ${pct(sm.accuracy)}`,
+      sm.invalid ? `, ${sm.invalid} without an answer` : '',
+      ` · ${sm.tokensPerProblem.toFixed(0)} tokens/problem`,
+    ),
     notes(doc.notes),
     plots(doc.plots),
     ladder,
@@ -281,7 +341,11 @@ function evolveView(doc: EvolveDoc): Node {
   const rounds = h(
     'table',
     { 'data-testid': 'rounds-table' },
-    h('thead', {}, h('tr', {}, ...['round', 'status', ...doc.modes, 'coverage', 'SFT examples', 'PPM pairs', 'PPM pair acc', 'runs and results'].map((x) => h('th', {}, x)))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['round', 'status', ...doc.modes, 'coverage', 'SFT examples', 'PPM pairs', 'PPM pair acc', 'runs and results'].map((x) => h('th', {}, x))),
+    ),
     h(
       'tbody',
       {},
@@ -312,7 +376,18 @@ function evolveView(doc: EvolveDoc): Node {
           'table',
           { 'data-testid': `rungs-${r.round}` },
           h('thead', {}, h('tr', {}, h('th', {}, 'level'), ...doc.modes.map((m) => h('th', { class: 'num' }, m)))),
-          h('tbody', {}, ...r.perLevel.map((l) => h('tr', {}, h('td', {}, l.level), ...doc.modes.map((m) => h('td', { class: 'num' }, l.cells[m] ? `${pct(l.cells[m]!.accuracy)} (${l.cells[m]!.tokens.toFixed(0)})` : '—'))))),
+          h(
+            'tbody',
+            {},
+            ...r.perLevel.map((l) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, l.level),
+                ...doc.modes.map((m) => h('td', { class: 'num' }, l.cells[m] ? `${pct(l.cells[m]!.accuracy)} (${l.cells[m]!.tokens.toFixed(0)})` : '—')),
+              ),
+            ),
+          ),
         ),
       ),
     );
@@ -370,7 +445,13 @@ function verdictOf(n: TreeNodeJSON): Verdict {
   if (n.reason === 'truncated' || n.reason === 'too-many-steps') return 'truncated';
   return null;
 }
-const VERDICT_TEXT: Record<Exclude<Verdict, null>, string> = { correct: 'correct', wrong: 'wrong', answer: 'answer (no gold)', error: 'error', truncated: 'truncated' };
+const VERDICT_TEXT: Record<Exclude<Verdict, null>, string> = {
+  correct: 'correct',
+  wrong: 'wrong',
+  answer: 'answer (no gold)',
+  error: 'error',
+  truncated: 'truncated',
+};
 
 /** Diverging colour for a value in [-1, 1]: red (−1), grey (0), green (+1); white when unknown. */
 function valueColor(v: number | null): string {
@@ -389,7 +470,11 @@ function chosenNode(t: TreeJSON): number | null {
   return t.ranking.find((r) => r.answer === t.answer)?.node ?? t.ranking[0]?.node ?? null;
 }
 
-const PY_KEYWORDS = new Set('and as assert break class continue def del elif else except False finally for from global if import in is lambda None nonlocal not or pass raise return True try while with yield'.split(' '));
+const PY_KEYWORDS = new Set(
+  'and as assert break class continue def del elif else except False finally for from global if import in is lambda None nonlocal not or pass raise return True try while with yield'.split(
+    ' ',
+  ),
+);
 const PY_TOKEN = /(#[^\n]*)|("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b)|([A-Za-z_]\w*)/g;
 
 /** Python code as text nodes and spans by token kind (comments, strings, numbers, keywords, calls). */
@@ -437,7 +522,12 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
   // Head: the question and what the search did.
   const chosenCorrect = chosen !== null ? nodes[chosen].correct : null;
   const totals = tree.totals as unknown as Record<string, unknown>;
-  const colorSel = h('select', { 'aria-label': 'colour nodes by' }, h('option', { value: 'q' }, 'colour: Q'), h('option', { value: 'value' }, 'colour: value (PPM score / reward)'));
+  const colorSel = h(
+    'select',
+    { 'aria-label': 'colour nodes by' },
+    h('option', { value: 'q' }, 'colour: Q'),
+    h('option', { value: 'value' }, 'colour: value (PPM score / reward)'),
+  );
   colorSel.addEventListener('change', () => {
     colorBy = colorSel.value === 'value' ? 'value' : 'q';
     for (const [id, g] of els) g.querySelector('circle.dot')!.setAttribute('fill', fillOf(nodes[id]));
@@ -492,7 +582,12 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
     b.addEventListener('click', f);
     tools.appendChild(b);
   };
-  const canvas = h('div', { class: 'canvas', tabindex: 0, 'data-testid': 'tree-canvas', 'aria-label': 'search tree: arrow keys move between nodes' }, svg, tools);
+  const canvas = h(
+    'div',
+    { class: 'canvas', tabindex: 0, 'data-testid': 'tree-canvas', 'aria-label': 'search tree: arrow keys move between nodes' },
+    svg,
+    tools,
+  );
   const detail = h('aside', { class: 'detail', 'data-testid': 'node-detail', 'aria-live': 'polite' });
 
   function fillOf(n: TreeNodeJSON): string {
@@ -503,7 +598,10 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
   const visibleChildren = (id: number) => (collapsed.has(id) ? [] : nodes[id].children);
 
   function layout(): void {
-    const root = d3.tree<TreeNodeJSON>().nodeSize([DX, DY]).separation((a, b) => (a.parent === b.parent ? 1 : 1.3))(d3.hierarchy<TreeNodeJSON>(nodes[0], (n) => visibleChildren(n.id).map((c) => nodes[c])));
+    const root = d3
+      .tree<TreeNodeJSON>()
+      .nodeSize([DX, DY])
+      .separation((a, b) => (a.parent === b.parent ? 1 : 1.3))(d3.hierarchy<TreeNodeJSON>(nodes[0], (n) => visibleChildren(n.id).map((c) => nodes[c])));
     pos = new Map();
     let links = '';
     let chosenLinks = '';
@@ -521,7 +619,12 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
         else links += seg;
       }
       const v = verdictOf(n);
-      const g = s('g', { class: `node${v ? ` verdict-${v}` : ''}${n.id === selected ? ' selected' : ''}`, transform: `translate(${d.x},${d.y})`, 'data-node-id': n.id, role: 'treeitem' });
+      const g = s('g', {
+        class: `node${v ? ` verdict-${v}` : ''}${n.id === selected ? ' selected' : ''}`,
+        transform: `translate(${d.x},${d.y})`,
+        'data-node-id': n.id,
+        role: 'treeitem',
+      });
       if (onPath.has(n.id)) {
         g.setAttribute('data-chosen', 'true');
         g.appendChild(s('circle', { class: 'halo', r: radius(n) + 6 }));
@@ -600,7 +703,14 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
     detail.setAttribute('data-node', String(n.id));
     fill(
       detail,
-      h('h2', {}, n.id === 0 ? 'root (the prompt)' : `node ${n.id} · step ${n.depth}`, ' ', v ? h('span', { class: `badge verdict-${v}`, 'data-testid': 'verdict' }, VERDICT_TEXT[v]) : null, onPath.has(n.id) ? h('span', { class: 'badge', 'data-testid': 'on-chosen-path' }, 'chosen path') : null),
+      h(
+        'h2',
+        {},
+        n.id === 0 ? 'root (the prompt)' : `node ${n.id} · step ${n.depth}`,
+        ' ',
+        v ? h('span', { class: `badge verdict-${v}`, 'data-testid': 'verdict' }, VERDICT_TEXT[v]) : null,
+        onPath.has(n.id) ? h('span', { class: 'badge', 'data-testid': 'on-chosen-path' }, 'chosen path') : null,
+      ),
       h(
         'dl',
         {},
@@ -703,7 +813,8 @@ function treeView(key: string, tree: TreeJSON, title: string, initial: number | 
         break;
       case 'ArrowDown': {
         const kids = visibleChildren(n.id);
-        next = kids.find((c) => onPath.has(c)) ?? kids.reduce<number | null>((best, c) => (best === null || nodes[c].visits > nodes[best].visits ? c : best), null);
+        next =
+          kids.find((c) => onPath.has(c)) ?? kids.reduce<number | null>((best, c) => (best === null || nodes[c].visits > nodes[best].visits ? c : best), null);
         break;
       }
       case 'ArrowLeft':

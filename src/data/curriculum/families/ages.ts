@@ -1,4 +1,4 @@
-import { type Ctx, type Family, type Quantity, type Variant } from '../core.js';
+import type { Ctx, Family, Quantity, Variant } from '../core.js';
 import { RELATIVES, type Person } from '../vocab.js';
 
 function ageOk(v: number, max = 100): boolean {

@@ -82,7 +82,10 @@ const optionalThird: Variant = {
     const bv = st2.given(vname(sc.b), b);
     const res = st2.calc(vname(sc.what), `${av} * ${bv} * ${cc.var}`);
     return {
-      facts: [threeFacts(ctx, P.name, sc, a, b, c, input), `Each of the ${sc.what} uses one of the ${sc.a} and one of the ${sc.b}, with or without one of the ${sc.c}.`],
+      facts: [
+        threeFacts(ctx, P.name, sc, a, b, c, input),
+        `Each of the ${sc.what} uses one of the ${sc.a} and one of the ${sc.b}, with or without one of the ${sc.c}.`,
+      ],
       question: `How many different ${sc.what} can ${P.name} ${sc.verb}?`,
       result: { ...res, ref: `the number of different ${sc.what} ${P.name} can ${sc.verb}` },
     };
@@ -90,8 +93,18 @@ const optionalThird: Variant = {
 };
 
 const ROLES: Array<{ group: string; members: string; roles: string; pick: string }> = [
-  { group: 'A soccer team', members: 'players', roles: 'a captain and a vice-captain', pick: 'The coach picks a captain and a different vice-captain from the players.' },
-  { group: 'A club', members: 'members', roles: 'a president and a secretary', pick: 'The club elects a president and a different secretary from its members.' },
+  {
+    group: 'A soccer team',
+    members: 'players',
+    roles: 'a captain and a vice-captain',
+    pick: 'The coach picks a captain and a different vice-captain from the players.',
+  },
+  {
+    group: 'A club',
+    members: 'members',
+    roles: 'a president and a secretary',
+    pick: 'The club elects a president and a different secretary from its members.',
+  },
   { group: 'A race', members: 'runners', roles: 'a winner and a runner-up', pick: 'Every runner finishes, and there are no ties for first or second place.' },
   { group: 'A class', members: 'students', roles: 'a leader and a helper', pick: 'The teacher chooses a leader and a different helper from the students.' },
 ];
@@ -216,11 +229,11 @@ const routes: Variant = {
     const st2 = ctx.sol.step('Add the direct roads');
     const cv = st2.given('direct_roads', c);
     const tot = st2.calc('total_routes', `${via.var} + ${cv}`);
-    const first = input
-      ? `The number of roads from ${X} to ${Y} is equal to ${input.ref}.`
-      : `There are ${a} roads from ${X} to ${Y}.`;
+    const first = input ? `The number of roads from ${X} to ${Y} is equal to ${input.ref}.` : `There are ${a} roads from ${X} to ${Y}.`;
     return {
-      facts: [[first, `There are ${b} roads from ${Y} to ${Z}.`, `There ${c === 1 ? 'is also 1 direct road' : `are also ${c} direct roads`} from ${X} to ${Z}.`]],
+      facts: [
+        [first, `There are ${b} roads from ${Y} to ${Z}.`, `There ${c === 1 ? 'is also 1 direct road' : `are also ${c} direct roads`} from ${X} to ${Z}.`],
+      ],
       question: `How many different routes are there from ${X} to ${Z}?`,
       result: { ...tot, ref: `the number of routes from ${X} to ${Z}` },
     };

@@ -51,7 +51,7 @@ const giveAway: Event = {
 
 const gain: Event = {
   ops: 1,
-  apply(ctx, count, P, T, friend) {
+  apply(ctx, count, _P, T, friend) {
     const k = ctx.big(2, 25);
     const what = maybeThing(ctx, T, k);
     const vps: Vp[] = [
@@ -104,7 +104,10 @@ const keepShare: Event = {
           ])
         : ctx.pick<Vp>([
             [`splits them into ${m} equal piles and keeps one pile`, `split them into ${m} equal piles and kept one pile`],
-            [`shares them equally with ${m - 1} ${m - 1 === 1 ? 'friend' : 'friends'}, keeping one share`, `shared them equally with ${m - 1} ${m - 1 === 1 ? 'friend' : 'friends'}, keeping one share`],
+            [
+              `shares them equally with ${m - 1} ${m - 1 === 1 ? 'friend' : 'friends'}, keeping one share`,
+              `shared them equally with ${m - 1} ${m - 1 === 1 ? 'friend' : 'friends'}, keeping one share`,
+            ],
           ]);
     const st = stepOf(ctx, `Divide the ${T.p} into equal shares`);
     const mv = st.given('shares', m);
@@ -171,7 +174,11 @@ function start(ctx: Ctx, P: Person, T: Noun, tense: Tense, withOp: boolean, inpu
     const n = ctx.big(8, 60);
     const st = ctx.sol.step(`Write down the ${T.p} ${P.name} starts with`);
     const v = st.given(vname(T.p), n);
-    const text = ctx.pick([`${P.name} ${has} ${n} ${T.p}`, `${P.name} ${tense === 'present' ? 'starts' : 'started'} with ${n} ${T.p}`, `There ${tense === 'present' ? 'are' : 'were'} ${n} ${T.p} in ${P.name}'s room`]);
+    const text = ctx.pick([
+      `${P.name} ${has} ${n} ${T.p}`,
+      `${P.name} ${tense === 'present' ? 'starts' : 'started'} with ${n} ${T.p}`,
+      `There ${tense === 'present' ? 'are' : 'were'} ${n} ${T.p} in ${P.name}'s room`,
+    ]);
     return { text, count: { var: v, value: n, ref: '' } };
   }
   const st = ctx.sol.step(`Calculate the ${T.p} ${P.name} starts with`);

@@ -92,7 +92,10 @@ const triangle: Variant = {
     const a = st2.calc(`${T}_area`, `${p.var} // 2`);
     const fact = input
       ? `A triangular ${t.thing} has a height of ${h} ${t.unit}, and its base in ${t.unit} is equal to ${input.ref}.`
-      : ctx.pick([`A triangular ${t.thing} has a base of ${b} ${t.unit} and a height of ${h} ${t.unit}.`, `The base of a triangular ${t.thing} is ${b} ${t.unit} and its height is ${h} ${t.unit}.`]);
+      : ctx.pick([
+          `A triangular ${t.thing} has a base of ${b} ${t.unit} and a height of ${h} ${t.unit}.`,
+          `The base of a triangular ${t.thing} is ${b} ${t.unit} and its height is ${h} ${t.unit}.`,
+        ]);
     return {
       facts: [fact],
       question: `What is the area of the ${t.thing} in square ${t.unit}?`,
@@ -140,7 +143,11 @@ const fenceGate: Variant = {
     const pv = st2.given(`fence_price_per_${unit}`, price);
     const c = st2.calc('fence_cost', `${f.var} * ${pv}`);
     return {
-      facts: [rectFact(ctx, r, l, w, input), `A fence will go around it except for a gate that is ${gate} ${r.unit} wide.`, `The fence costs $${price} per ${unit}.`],
+      facts: [
+        rectFact(ctx, r, l, w, input),
+        `A fence will go around it except for a gate that is ${gate} ${r.unit} wide.`,
+        `The fence costs $${price} per ${unit}.`,
+      ],
       question: `How many dollars does the fence cost?`,
       result: { ...c, ref: `the cost of the fence in dollars` },
     };

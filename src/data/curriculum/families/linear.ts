@@ -177,9 +177,7 @@ function consecutive(ctx: Ctx, input: Quantity | undefined, largest: boolean) {
     const st3 = ctx.sol.step('Add 2 to find the largest number');
     res = st3.calc('largest', `${small.var} + 2`);
   }
-  const fact = input
-    ? `The sum of three consecutive whole numbers is equal to ${input.ref}.`
-    : `The sum of three consecutive whole numbers is ${S}.`;
+  const fact = input ? `The sum of three consecutive whole numbers is equal to ${input.ref}.` : `The sum of three consecutive whole numbers is ${S}.`;
   const which = largest ? 'largest' : 'smallest';
   return {
     facts: [fact],
@@ -240,7 +238,9 @@ const sharedTotal: Variant = {
     let T: number;
     if (input) {
       T = input.value;
-      const ks = divisorsIn(T, 3, 10).map((d) => d - 1).filter((x) => x >= 2 && T / (x + 1) >= 1);
+      const ks = divisorsIn(T, 3, 10)
+        .map((d) => d - 1)
+        .filter((x) => x >= 2 && T / (x + 1) >= 1);
       if (!ks.length) return null;
       k = ctx.pick(ks);
     } else {

@@ -107,10 +107,7 @@ function combined(ctx: Ctx): { P: Person; Q: Person; job: (typeof JOBS)[number];
 }
 
 function rateFacts(ctx: Ctx, c: ReturnType<typeof combined>): string[] {
-  return ctx.shuffle([
-    `${c.P.name} can ${c.job.verb} ${c.r1} ${c.job.thing.p} per hour.`,
-    `${c.Q.name} can ${c.job.verb} ${c.r2} ${c.job.thing.p} per hour.`,
-  ]);
+  return ctx.shuffle([`${c.P.name} can ${c.job.verb} ${c.r1} ${c.job.thing.p} per hour.`, `${c.Q.name} can ${c.job.verb} ${c.r2} ${c.job.thing.p} per hour.`]);
 }
 
 const together: Variant = {
@@ -125,10 +122,7 @@ const together: Variant = {
     const hv = st.input('hours', h, input);
     const tot = st.calc(`total_${vname(c.job.thing.p)}`, `${c.rate.var} * ${hv}`);
     const thing = c.job.thing.p;
-    const facts = [
-      rateFacts(ctx, c),
-      input ? `They work together for a number of hours equal to ${input.ref}.` : `They work together for ${h} hours.`,
-    ];
+    const facts = [rateFacts(ctx, c), input ? `They work together for a number of hours equal to ${input.ref}.` : `They work together for ${h} hours.`];
     return {
       facts,
       question: `How many ${thing} do they ${c.job.verb} in all?`,

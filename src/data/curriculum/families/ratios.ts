@@ -31,10 +31,7 @@ const proportion: Variant = {
     const form = ctx.int(ctx.producer ? 1 : 0, 2);
     return {
       facts: form === 0 ? [] : form === 1 ? [`${a} ${it.p} cost $${c}.`] : [`A store sells ${a} ${it.p} for $${c}.`],
-      question:
-        form === 0
-          ? `If ${a} ${it.p} cost $${c}, how many dollars do ${b} ${it.p} cost?`
-          : `At the same price, how many dollars do ${b} ${it.p} cost?`,
+      question: form === 0 ? `If ${a} ${it.p} cost $${c}, how many dollars do ${b} ${it.p} cost?` : `At the same price, how many dollars do ${b} ${it.p} cost?`,
       result: { ...cost, ref: `the cost of ${b} ${it.p} in dollars` },
     };
   },
@@ -190,9 +187,7 @@ const recipe: Variant = {
     const tot = st4.calc(`total_${vname(rc.unit)}`, `${ft.var} + ${stt.var}`);
     const P = ctx.person();
     const uses = `A recipe uses ${f} ${rc.unit} of ${rc.first} and ${s} ${rc.unit} of ${rc.second} to make ${per} ${rc.makes.p}.`;
-    const wants = input
-      ? `${P.name} wants to make a number of ${rc.makes.p} equal to ${input.ref}.`
-      : `${P.name} wants to make ${n} ${rc.makes.p}.`;
+    const wants = input ? `${P.name} wants to make a number of ${rc.makes.p} equal to ${input.ref}.` : `${P.name} wants to make ${n} ${rc.makes.p}.`;
     return {
       facts: [ctx.shuffle([uses, wants])],
       question: `How many ${rc.unit} of ${rc.first} and ${rc.second} does ${P.name} need in total?`,

@@ -153,7 +153,15 @@ const boxSale: Variant = {
   consumes: true,
   gen(ctx, input) {
     const P = ctx.person();
-    const th = ctx.fresh([{ s: 'cookie', p: 'cookies' }, { s: 'muffin', p: 'muffins' }, { s: 'egg', p: 'eggs' }, { s: 'candle', p: 'candles' }], (t) => t.p);
+    const th = ctx.fresh(
+      [
+        { s: 'cookie', p: 'cookies' },
+        { s: 'muffin', p: 'muffins' },
+        { s: 'egg', p: 'eggs' },
+        { s: 'candle', p: 'candles' },
+      ],
+      (t) => t.p,
+    );
     const N = input ? input.value : ctx.big(20, 80);
     const gs: number[] = [];
     for (let g = 3; g <= 12; g++) if (N % g !== 0 && g < N) gs.push(g);

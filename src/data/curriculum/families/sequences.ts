@@ -2,11 +2,46 @@ import { type Ctx, type Family, type Quantity, type Variant, ordinal, vname } fr
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
-const GROWTH: Array<{ start: (n: string, a: number) => string; grow: (d: number, per: string) => string; unit: string; what: (n: string) => string; base: string; per: string }> = [
-  { start: (n, a) => `${n}'s plant is ${a} cm tall.`, grow: (d, per) => `It grows ${d} cm every ${per}.`, unit: 'cm', what: (n) => `the height of ${n}'s plant in cm`, base: 'height', per: 'week' },
-  { start: (n, a) => `${n} has $${a} saved.`, grow: (d, per) => `${'NAME'} saves $${d} more every ${per}.`, unit: 'dollars', what: (n) => `the amount ${n} has saved in dollars`, base: 'savings', per: 'week' },
-  { start: (n, a) => `A tank next to ${n}'s house holds ${a} liters of water.`, grow: (d, per) => `Rain adds ${d} liters to the tank every ${per}.`, unit: 'liters', what: (n) => `the water in the tank next to ${n}'s house in liters`, base: 'water', per: 'day' },
-  { start: (n, a) => `${n}'s stamp album has ${a} stamps.`, grow: (d, per) => `${'NAME'} adds ${d} stamps to it every ${per}.`, unit: 'stamps', what: (n) => `the number of stamps in ${n}'s album`, base: 'stamps', per: 'month' },
+const GROWTH: Array<{
+  start: (n: string, a: number) => string;
+  grow: (d: number, per: string) => string;
+  unit: string;
+  what: (n: string) => string;
+  base: string;
+  per: string;
+}> = [
+  {
+    start: (n, a) => `${n}'s plant is ${a} cm tall.`,
+    grow: (d, per) => `It grows ${d} cm every ${per}.`,
+    unit: 'cm',
+    what: (n) => `the height of ${n}'s plant in cm`,
+    base: 'height',
+    per: 'week',
+  },
+  {
+    start: (n, a) => `${n} has $${a} saved.`,
+    grow: (d, per) => `${'NAME'} saves $${d} more every ${per}.`,
+    unit: 'dollars',
+    what: (n) => `the amount ${n} has saved in dollars`,
+    base: 'savings',
+    per: 'week',
+  },
+  {
+    start: (n, a) => `A tank next to ${n}'s house holds ${a} liters of water.`,
+    grow: (d, per) => `Rain adds ${d} liters to the tank every ${per}.`,
+    unit: 'liters',
+    what: (n) => `the water in the tank next to ${n}'s house in liters`,
+    base: 'water',
+    per: 'day',
+  },
+  {
+    start: (n, a) => `${n}'s stamp album has ${a} stamps.`,
+    grow: (d, per) => `${'NAME'} adds ${d} stamps to it every ${per}.`,
+    unit: 'stamps',
+    what: (n) => `the number of stamps in ${n}'s album`,
+    base: 'stamps',
+    per: 'month',
+  },
 ];
 
 const growth: Variant = {
@@ -30,7 +65,14 @@ const growth: Variant = {
     const fin = st2.calc(`final_${g.base}`, `${av} + ${inc.var}`);
     const after = input ? `after a number of ${per}s equal to ${input.ref}` : `after ${k} ${per}s`;
     const what = `${g.what(P.name)} ${after}`;
-    const q = g.base === 'height' ? `How tall is the plant ${after}, in cm?` : g.base === 'savings' ? `How many dollars does ${P.name} have ${after}?` : g.base === 'water' ? `How many liters of water are in the tank ${after}?` : `How many stamps are in the album ${after}?`;
+    const q =
+      g.base === 'height'
+        ? `How tall is the plant ${after}, in cm?`
+        : g.base === 'savings'
+          ? `How many dollars does ${P.name} have ${after}?`
+          : g.base === 'water'
+            ? `How many liters of water are in the tank ${after}?`
+            : `How many stamps are in the album ${after}?`;
     return {
       facts: [g.start(P.name, a), g.grow(d, per).replace('NAME', P.name)],
       question: q,
@@ -91,7 +133,9 @@ const nextTerm: Variant = {
     const l = st2.given('last_term', t[3]);
     const n = st2.calc('next_term', `${l} + ${d.var}`);
     return {
-      facts: [ctx.pick([`A number pattern goes ${t.join(', ')}, and so on.`, `The numbers ${t.join(', ')} form a pattern that adds the same amount each time.`])],
+      facts: [
+        ctx.pick([`A number pattern goes ${t.join(', ')}, and so on.`, `The numbers ${t.join(', ')} form a pattern that adds the same amount each time.`]),
+      ],
       question: 'What is the next number in the pattern?',
       result: { ...n, ref: 'the next number in the pattern' },
     };

@@ -107,9 +107,10 @@ function twoItems(ctx: Ctx, input?: Quantity): { P: Person; facts: Fact[]; total
   const p1 = ctx.big(a.lo, a.hi);
   const p2 = ctx.big(b.lo, b.hi);
   const first = input ? `${P.name} buys a number of ${a.p} equal to ${input.ref}, at $${p1} each.` : `${P.name} buys ${q1} ${a.p} at $${p1} each.`;
-  const facts: Fact[] = ctx.chance(0.5) && !input
-    ? [`${P.name} buys ${q1} ${a.p} at $${p1} each and ${q2} ${b.p} at $${p2} each.`]
-    : [[first, `${P.name} also buys ${q2} ${b.p} at $${p2} each.`].map((s, i) => (i === 1 && ctx.chance(0.5) ? s.replace(' also', '') : s))];
+  const facts: Fact[] =
+    ctx.chance(0.5) && !input
+      ? [`${P.name} buys ${q1} ${a.p} at $${p1} each and ${q2} ${b.p} at $${p2} each.`]
+      : [[first, `${P.name} also buys ${q2} ${b.p} at $${p2} each.`].map((s, i) => (i === 1 && ctx.chance(0.5) ? s.replace(' also', '') : s))];
   const c1 = costStep(ctx, a, q1, p1, input);
   const c2 = costStep(ctx, b, q2, p2);
   const st = ctx.sol.step('Add the two costs');
