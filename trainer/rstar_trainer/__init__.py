@@ -5,4 +5,11 @@ hands this package token ids only. Run as ``python3 -m rstar_trainer <command>``
 prints JSON-line events on stdout (see ``events.py``).
 """
 
+import os
+
+# Before torch loads libgomp: its worker threads otherwise spin between parallel regions and starve
+# OpenBLAS's own threads on a small CPU (measured on 2 cores: 3.6 -> 2.4 s per policy SFT step,
+# bench/train-threads.py, docs/results/bench/train-threads.json). A value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 __version__ = "0.1.0"
