@@ -6,7 +6,7 @@ import type { Manifest } from '../models/bundle.js';
 import { loadBundle } from '../models/bundle.js';
 import { loadSftRecords, type SftRecord } from './sft-data.js';
 import { PRESETS, type ModelShape } from './presets.js';
-import { runTrainer, type TrainerEvent } from './trainer-process.js';
+import { runTrainer, trainerArgv, type TrainerEvent } from './trainer-process.js';
 import { Rng } from '../util/rng.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 import { portablePath } from '../util/machine-paths.js';
@@ -117,28 +117,20 @@ export async function trainPolicyBundle(o: TrainPolicyOptions): Promise<Manifest
   const configPath = join(o.out, 'work', 'model.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
-  const args = [
-    '--data',
-    trainPath,
-    '--config',
-    configPath,
-    '--out',
-    join(o.out, 'work'),
-    '--epochs',
-    String(o.epochs),
-    '--batch-size',
-    String(o.batchSize),
-    '--lr',
-    String(o.lr),
-    '--device',
-    o.device,
-    '--seed',
-    String(o.seed),
-  ];
-  if (nVal > 0) args.push('--val-data', valPath);
-  if (o.maxSteps) args.push('--max-steps', String(o.maxSteps));
-  if (o.maxMinutes) args.push('--max-minutes', String(o.maxMinutes));
-  if (initCkpt) args.push('--init', initCkpt);
+  const args = trainerArgv('sft', {
+    data: trainPath,
+    config: configPath,
+    out: join(o.out, 'work'),
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    device: o.device,
+    seed: o.seed,
+    valData: nVal > 0 ? valPath : undefined,
+    maxSteps: o.maxSteps || undefined,
+    maxMinutes: o.maxMinutes || undefined,
+    init: initCkpt,
+  });
   const ckpt = join(o.out, 'work', 'checkpoint.pt');
   if (o.prepareOnly) {
     log(`prepared ${trainPath}; train with: PYTHONPATH=trainer python3 -m rstar_trainer sft ${args.join(' ')}`);
@@ -189,5 +181,5 @@ export async function trainPolicyBundle(o: TrainPolicyOptions): Promise<Manifest
 }
 
 export async function exportPolicy(ckpt: string, outDir: string, onEvent?: (e: TrainerEvent) => void): Promise<void> {
-  await runTrainer('export', ['--ckpt', ckpt, '--out', join(outDir, 'policy.onnx'), '--kind', 'policy'], { onEvent });
+  await runTrainer('export', trainerArgv('export', { ckpt, out: join(outDir, 'policy.onnx'), kind: 'policy' }), { onEvent });
 }

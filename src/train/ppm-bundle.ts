@@ -5,10 +5,13 @@ import { loadBundle, manifestSchema, type Manifest } from '../models/bundle.js';
 import { rewardTokenIds } from '../models/onnx/reward.js';
 import { readPairs, type PpmPair } from '../ppm/pairs.js';
 import { readRewardExamples, type RewardExample } from '../ppm/reward-data.js';
-import { runExport, runRewardTrain, type RewardMetrics, type RewardObjective, type TrainerEvent } from './trainer-process.js';
+import { runExport, runRewardTrain, trainerDefault, type RewardMetrics, type RewardObjective, type TrainerEvent } from './trainer-process.js';
 import { sha256File, gitCommit, atomicWrite } from '../util/files.js';
 import { portablePath } from '../util/machine-paths.js';
 import { PACKAGE_ROOT } from '../paths.js';
+
+/** The share of problems held out for pair accuracy when no held-out pairs file is given. */
+export const DEFAULT_PPM_VAL_FRACTION = 0.05;
 
 /** Bad input data (a file, line and field are in the message), as opposed to a failed training run. */
 export class RewardDataError extends Error {}
@@ -29,14 +32,15 @@ export interface TrainRewardBundleOptions {
   out: string;
   /** Held-out pairs file (else a `valFraction` of the pairs, split by problem). Problems in it are dropped from training. */
   valPairs?: string;
-  /** Fraction of problems (problem_id, else the prompt) held out when there is no `valPairs` (default 0.05). */
+  /** Fraction of problems (problem_id, else the prompt) held out when there is no `valPairs` (default DEFAULT_PPM_VAL_FRACTION). */
   valFraction?: number;
   epochs?: number;
   maxSteps?: number;
   batchSize?: number;
   lr?: number;
   seed?: number;
-  device?: 'cpu' | 'cuda' | 'auto';
+  /** The trainer's --device (default: the trainer's, in trainer/rstar_trainer/options.json). */
+  device?: string;
   threads?: number;
   maxMinutes?: number;
   /** Continue an interrupted run from OUT/work/checkpoint.pt (same data and options). */
@@ -91,8 +95,9 @@ function readInput<T>(read: () => T): T {
  */
 export async function trainRewardBundle(o: TrainRewardBundleOptions): Promise<Manifest> {
   const log = o.onLog ?? (() => {});
-  const seed = o.seed ?? 0;
-  const valFraction = o.valFraction ?? 0.05;
+  // The trainer's seed also picks the held-out problems.
+  const seed = o.seed ?? (trainerDefault('reward', 'seed') as number);
+  const valFraction = o.valFraction ?? DEFAULT_PPM_VAL_FRACTION;
   const pairwise = o.objective === 'pairwise';
 
   // Inputs first: any bad record fails here, before anything is written or trained.

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { findPython } from '../util/python.js';
+import { trainerArgv, trainerDir, type TrainerArgsWith } from './trainer-options.js';
 import {
   benchDoneSchema,
   exportDoneSchema,
@@ -18,19 +17,7 @@ import {
 } from './events.js';
 
 export * from './events.js';
-
-/**
- * The repository's `trainer/` directory (the Python package `rstar_trainer` lives inside it).
- * Compiled, this file is dist/src/train/trainer-process.js (three levels below the root); run
- * from source it is src/train/ (two levels).
- */
-export function trainerDir(): string {
-  for (const rel of ['../../../trainer/', '../../trainer/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'rstar_trainer', '__main__.py'))) return dir;
-  }
-  throw new Error(`cannot find the trainer package (trainer/rstar_trainer) above ${fileURLToPath(import.meta.url)}`);
-}
+export { trainerArgv, trainerDefault, trainerDir, type TrainerArgs, type TrainerArgsWith, type TrainerCommand } from './trainer-options.js';
 
 export interface RunTrainerOptions {
   /** Every event, in order (progress, saves, results, and the final done/error). */
@@ -139,104 +126,48 @@ function abortError(signal: AbortSignal): Error {
   return e;
 }
 
-/** `{ batchSize: 32, resume: true, valData: undefined }` → `['--batch-size', '32', '--resume']`. */
-export function toFlags(options: Record<string, string | number | boolean | undefined | null>): string[] {
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || value === null || value === false) continue;
-    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (value === true) out.push(flag);
-    else out.push(flag, String(value));
-  }
-  return out;
-}
-
-export interface SftOptions {
-  data: string;
-  out: string;
-  config?: string;
-  valData?: string;
-  init?: string;
-  epochs?: number;
-  maxSteps?: number;
-  batchTokens?: number;
-  batchSize?: number;
-  lr?: number;
-  minLr?: number;
-  warmup?: number;
-  weightDecay?: number;
-  seed?: number;
-  device?: 'cpu' | 'cuda' | 'auto';
-  /** CPU threads (default: all cores; 1 is fastest for tiny models). */
-  threads?: number;
-  maxMinutes?: number;
-  evalEvery?: number;
-  saveEvery?: number;
-  logEvery?: number;
-  resume?: boolean;
-}
+/**
+ * `sft` options: every option the trainer declares (trainer/rstar_trainer/options.json), by camelCase
+ * name; what is left out takes the trainer's default. Checked against the declaration before the trainer starts.
+ */
+export type SftOptions = TrainerArgsWith<'sft', 'data' | 'out', string>;
 
 /** `sft`; resolves with the validated done event (metrics as in OUT/train_metrics.json). */
 export async function runSft(o: SftOptions, run: RunTrainerOptions = {}): Promise<SftDone> {
-  const done = await runTrainer('sft', toFlags({ ...o }), run);
+  const done = await runTrainer('sft', trainerArgv('sft', o), run);
   return sftDoneSchema.parse(done);
 }
 
 /** `export` a checkpoint to ONNX (`kind` defaults to the checkpoint's). */
 export async function runExport(o: { ckpt: string; out: string; kind?: 'policy' | 'ppm' }, run: RunTrainerOptions = {}): Promise<ExportDone> {
-  const done = await runTrainer('export', toFlags({ ...o }), run);
+  const done = await runTrainer('export', trainerArgv('export', o), run);
   return exportDoneSchema.parse(done);
 }
 
 /** `bench-generate`: PyTorch eager greedy generation with a KV cache. */
 export async function runBenchGenerate(
-  o: { ckpt: string; prompts: string; batchSizes: number[]; newTokens: number; threads?: number; device?: 'cpu' | 'cuda' },
+  o: Omit<TrainerArgsWith<'bench-generate', 'ckpt' | 'prompts', string>, 'batchSizes'> & { batchSizes: number[]; newTokens: number },
   run: RunTrainerOptions = {},
 ): Promise<BenchDone> {
   const { batchSizes, ...rest } = o;
-  const done = await runTrainer('bench-generate', toFlags({ ...rest, batchSizes: batchSizes.join(',') }), run);
+  const done = await runTrainer('bench-generate', trainerArgv('bench-generate', { ...rest, batchSizes: batchSizes.join(',') }), run);
   return benchDoneSchema.parse(done);
 }
 
-export type RewardObjective = 'pairwise' | 'orm' | 'qreg';
-export const REWARD_OBJECTIVES: readonly RewardObjective[] = ['pairwise', 'orm', 'qreg'];
+/** The reward objectives (the trainer's `reward --objective` choices; test/unit/trainer-options.test.ts checks they agree). */
+export const REWARD_OBJECTIVES = ['pairwise', 'orm', 'qreg'] as const;
+export type RewardObjective = (typeof REWARD_OBJECTIVES)[number];
 
-export interface RewardTrainOptions {
-  objective: RewardObjective;
-  /** Token ids JSONL: pairwise `{"chosen": [...], "rejected": [...], "weight"}`; orm/qreg `{"ids": [...], "target", "weight"}`. */
-  data: string;
-  /** Output directory: checkpoint.pt (kind "ppm", with optimizer state), ppm.pt (weights only) and train_metrics.json. */
-  out: string;
-  /** A policy checkpoint (backbone kept, fresh scalar head) or a PPM checkpoint. */
-  init?: string;
-  /** A model config JSON for a fresh model (instead of `init`). */
-  config?: string;
-  /** Held-out pairs (token ids, the pairwise format): pair accuracy, whatever the objective. */
-  valPairs?: string;
-  /** Held-out data in the `data` format: validation loss. */
-  valData?: string;
-  epochs?: number;
-  maxSteps?: number;
-  /** Pairs (pairwise) or examples per batch (default 16). */
-  batchSize?: number;
-  batchTokens?: number;
-  lr?: number;
-  minLr?: number;
-  warmup?: number;
-  weightDecay?: number;
-  seed?: number;
-  device?: 'cpu' | 'cuda' | 'auto';
-  threads?: number;
-  maxMinutes?: number;
-  evalEvery?: number;
-  saveEvery?: number;
-  logEvery?: number;
-  resume?: boolean;
-}
+/**
+ * `reward` options: every option the trainer declares, by camelCase name (`data`: token ids JSONL,
+ * pairwise `{"chosen": [...], "rejected": [...], "weight"}`, orm/qreg `{"ids": [...], "target", "weight"};
+ * `out`: checkpoint.pt (kind "ppm", with optimizer state), ppm.pt (weights only) and train_metrics.json).
+ */
+export type RewardTrainOptions = TrainerArgsWith<'reward', 'data' | 'out', string> & TrainerArgsWith<'reward', 'objective', RewardObjective>;
 
 const nullableNum = z.number().nullable().optional();
 export const rewardMetricsSchema = z.looseObject({
-  objective: z.enum(['pairwise', 'orm', 'qreg']),
+  objective: z.enum(REWARD_OBJECTIVES),
   final_train_loss: z.number().nullable(),
   first_train_loss: z.number().nullable(),
   val_loss: nullableNum,
@@ -269,7 +200,7 @@ export type RewardDone = z.infer<typeof rewardDoneSchema>;
  * event (metrics as in OUT/train_metrics.json, held-out pair accuracy included when `valPairs` is given).
  */
 export async function runRewardTrain(o: RewardTrainOptions, run: RunTrainerOptions = {}): Promise<RewardDone> {
-  const done = await runTrainer('reward', toFlags({ ...o }), run);
+  const done = await runTrainer('reward', trainerArgv('reward', o), run);
   const parsed = rewardDoneSchema.safeParse(done);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -13,14 +13,16 @@ class Cli(unittest.TestCase):
     def test_sft_defaults(self):
         a = self.p.parse_args(["sft", "--data", "d.jsonl", "--out", "o"])
         self.assertEqual(a.command, "sft")
-        self.assertEqual((a.lr, a.weight_decay, a.seed, a.device, a.log_every), (3e-3, 0.1, 0, "auto", 10))
+        # lr: 2e-3 since the defaults were unified (was 3e-3 here, 2e-3 in `rstar train policy`).
+        self.assertEqual((a.lr, a.weight_decay, a.seed, a.device, a.log_every), (2e-3, 0.1, 0, "auto", 10))
         # Left to the trainer: warmup (default_warmup), min lr (lr/10), batch shape and padding (by device).
         self.assertEqual((a.warmup, a.min_lr, a.batch_size, a.batch_tokens, a.pad_multiple), (None, None, None, None, None))
         self.assertFalse(a.resume or a.compile)
 
     def test_reward_defaults_and_objective_choices(self):
         a = self.p.parse_args(["reward", "--objective", "pairwise", "--data", "p.jsonl", "--out", "o", "--val-pairs", "v.jsonl"])
-        self.assertEqual((a.lr, a.weight_decay, a.batch_size, a.warmup, a.val_pairs), (3e-4, 0.01, 16, None, "v.jsonl"))
+        # lr: 5e-4 since the defaults were unified (was 3e-4 here, 5e-4 in `rstar train ppm`).
+        self.assertEqual((a.lr, a.weight_decay, a.batch_size, a.warmup, a.val_pairs), (5e-4, 0.01, 16, None, "v.jsonl"))
         with self.assertRaisesRegex(TrainerError, r"invalid choice: 'dpo'"):
             self.p.parse_args(["reward", "--objective", "dpo", "--data", "p", "--out", "o"])
 

@@ -1,10 +1,18 @@
 import { type Command, Option } from 'commander';
 import { trainPolicyBundle } from '../../train/policy-bundle.js';
-import { RewardDataError, trainRewardBundle } from '../../train/ppm-bundle.js';
+import { DEFAULT_PPM_VAL_FRACTION, RewardDataError, trainRewardBundle } from '../../train/ppm-bundle.js';
 import type { TrainerEvent } from '../../train/events.js';
+import { REWARD_OBJECTIVES } from '../../train/trainer-process.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
+import { trainerFlag } from '../trainer-flags.js';
 
+/**
+ * `rstar train`: the flags that pass through to the trainer (--lr, --device, --seed, ...) are built
+ * from the trainer's declaration of them (trainerFlag), so their defaults, choices and bounds are
+ * the trainer's. Epochs and the policy's batch size are this recipe's: the trainer leaves them unset
+ * (one epoch, or --max-steps; batches by token budget).
+ */
 export function registerTrain(program: Command): void {
   const train = program.command('train').description('train models with the PyTorch trainer (progress is streamed)');
   train
@@ -16,13 +24,13 @@ export function registerTrain(program: Command): void {
     .option('--init <bundle>', 'continue from this bundle (its tokenizer and weights)')
     .option('--tokenizer-corpus <file>', 'problems JSONL whose questions also train the tokenizer')
     .option('--vocab-size <n>', 'tokenizer vocabulary size', intOption('--vocab-size', 300, 65536), 1024)
-    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 3)
-    .option('--max-steps <n>', 'stop after this many optimizer steps', intOption('--max-steps', 1))
-    .option('--batch-size <n>', 'sequences per batch', intOption('--batch-size', 1), 32)
-    .option('--lr <x>', 'peak learning rate', floatOption('--lr', 0, 1), 2e-3)
-    .addOption(new Option('--device <d>', 'torch device').choices(['cpu', 'cuda']).default('cpu'))
-    .option('--seed <n>', 'seed', intOption('--seed'), 0)
-    .option('--max-minutes <n>', 'time budget', floatOption('--max-minutes', 0))
+    .addOption(trainerFlag('sft', 'epochs', { help: 'epochs', recipeDefault: 3 }))
+    .addOption(trainerFlag('sft', 'max-steps'))
+    .addOption(trainerFlag('sft', 'batch-size', { recipeDefault: 32 }))
+    .addOption(trainerFlag('sft', 'lr'))
+    .addOption(trainerFlag('sft', 'device', { metavar: 'd' }))
+    .addOption(trainerFlag('sft', 'seed'))
+    .addOption(trainerFlag('sft', 'max-minutes', { metavar: 'n' }))
     .option('--val-fraction <x>', 'held-out fraction for validation loss', floatOption('--val-fraction', 0, 0.5), 0.02)
     .option('--prepare-only', 'only write the tokenizer, token ids and config into OUT/work (to train on another host)')
     .option('--from-checkpoint <file>', 'skip training: export this checkpoint (trained on OUT/work) into the bundle')
@@ -69,21 +77,21 @@ export function registerTrain(program: Command): void {
     .requiredOption('--out <dir>', 'output bundle directory (policy + PPM)')
     .addOption(
       new Option('--objective <o>', 'pairwise (the PPM, Bradley-Terry), orm (outcome classification) or qreg (Q-value regression)')
-        .choices(['pairwise', 'orm', 'qreg'])
+        .choices([...REWARD_OBJECTIVES])
         .default('pairwise'),
     )
     .option('--data <file>', 'orm/qreg: reward examples (rstar extract orm|qreg JSONL)')
     .option('--val-pairs <file>', 'held-out pairs (default: hold out --val-fraction of the problems)')
-    .option('--val-fraction <x>', 'fraction of problems held out for pair accuracy', floatOption('--val-fraction', 0, 0.5), 0.05)
-    .option('--epochs <n>', 'epochs', intOption('--epochs', 1), 2)
-    .option('--max-steps <n>', 'stop after this many optimizer steps', intOption('--max-steps', 1))
-    .option('--batch-size <n>', 'pairs (or examples) per batch', intOption('--batch-size', 1), 16)
-    .option('--lr <x>', 'peak learning rate', floatOption('--lr', 0, 1), 5e-4)
-    .addOption(new Option('--device <d>', 'torch device').choices(['cpu', 'cuda']).default('cpu'))
-    .option('--threads <n>', 'CPU threads for the trainer (default: all cores)', intOption('--threads', 1))
-    .option('--seed <n>', 'seed (also picks the held-out problems)', intOption('--seed'), 0)
-    .option('--max-minutes <n>', 'time budget', floatOption('--max-minutes', 0))
-    .option('--resume', 'continue an interrupted run from OUT/work/checkpoint.pt')
+    .option('--val-fraction <x>', 'fraction of problems held out for pair accuracy', floatOption('--val-fraction', 0, 0.5), DEFAULT_PPM_VAL_FRACTION)
+    .addOption(trainerFlag('reward', 'epochs', { help: 'epochs', recipeDefault: 2 }))
+    .addOption(trainerFlag('reward', 'max-steps'))
+    .addOption(trainerFlag('reward', 'batch-size', { help: 'pairs (or examples) per batch' }))
+    .addOption(trainerFlag('reward', 'lr'))
+    .addOption(trainerFlag('reward', 'device', { metavar: 'd' }))
+    .addOption(trainerFlag('reward', 'threads', { help: 'CPU threads for the trainer (default: all cores)' }))
+    .addOption(trainerFlag('reward', 'seed', { help: 'seed (also picks the held-out problems)' }))
+    .addOption(trainerFlag('reward', 'max-minutes', { metavar: 'n' }))
+    .addOption(trainerFlag('reward', 'resume', { help: 'continue an interrupted run from OUT/work/checkpoint.pt' }))
     .option('--json', 'print trainer events and the manifest as JSON lines')
     .action(async (o) => {
       const command = ['rstar', ...process.argv.slice(2)].join(' ');
