@@ -18,18 +18,19 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * Adds the served-model options to a search command: `--policy <url>` (unless the command already
- * has its own --policy, e.g. synth's bundle flag, which then also accepts a URL), `--policy-model`,
- * `--api-key-env`, `--policy-template`, `--policy-concurrency`, `--policy-timeout-ms`, `--reward <url>`,
- * `--reward-model`, `--reward-kind`. Pass the parsed options through `modelOptions(o)` to openRuntime.
+ * Adds the served-model options to a search command: `--policy <url>` (`policyHelp` is appended to
+ * its help), `--policy-model`, `--api-key-env`, `--policy-template`, `--policy-concurrency`,
+ * `--policy-timeout-ms`, `--reward <url>`, `--reward-model`, `--reward-kind`, `--ppm`, `--kv-cache-mb`.
+ * The model bundle itself is each command's `--bundle <dir>`. Pass the parsed options through
+ * `modelOptions(o)` to openRuntime.
  */
-export function addModelOptions(cmd: Command, opts: { policyFlag?: boolean } = {}): Command {
-  if (opts.policyFlag !== false)
-    cmd.option(
-      '--policy <url>',
-      'served policy: OpenAI-compatible base URL(s), e.g. http://127.0.0.1:8000/v1 (comma-separated replicas); replaces the bundle policy',
-    );
+export function addModelOptions(cmd: Command, opts: { policyHelp?: string } = {}): Command {
   cmd
+    .option(
+      '--policy <url>',
+      'served policy: OpenAI-compatible base URL(s), e.g. http://127.0.0.1:8000/v1 (comma-separated replicas); replaces the bundle policy' +
+        (opts.policyHelp ?? ''),
+    )
     .option('--policy-model <name>', 'model name on the policy server (default: its only model, when /models lists exactly one)')
     .option('--api-key-env <VAR>', 'environment variable holding the API key of the servers', 'OPENAI_API_KEY')
     .addOption(

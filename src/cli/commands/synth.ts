@@ -20,7 +20,8 @@ import {
 import { openQueueFlags, openQueuedRun, queueOptions, type QueueFlags } from '../queue-options.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
-import { intOption, floatOption } from '../options.js';
+import { intOption } from '../options.js';
+import { searchOption } from '../search-options.js';
 import { readManifest } from '../../models/bundle.js';
 
 /** Search deps of a coordinator: never used (the workers search), present for runSynth's signature. */
@@ -32,12 +33,13 @@ export function registerSynth(program: Command): void {
     .description('data synthesis: terminal-guided MCTS over every problem, trees saved durably; rerun the same command to resume')
     .requiredOption('--data <file>', 'problems (JSONL or rStar eval JSON) with answers')
     .requiredOption('--out <dir>', 'run directory')
-    .option('--policy <bundle|url>', 'policy: a model bundle, or served OpenAI-compatible base URL(s) with --policy-model', DEFAULT_BUNDLE)
-    .option('--rollouts <n>', 'MCTS rollouts per problem', intOption('--rollouts', 1, 4096), 16)
-    .option('--candidates <n>', 'candidate steps per expansion', intOption('--candidates', 1, 64), 8)
-    .option('--max-depth <n>', 'maximum steps', intOption('--max-depth', 1, 64), 16)
-    .option('--temperature <t>', 'sampling temperature', floatOption('--temperature', 0, 5), 1.0)
-    .option('--seed <n>', 'run seed', intOption('--seed'), 0)
+    .option('--bundle <dir>', 'model bundle directory', DEFAULT_BUNDLE)
+    .addOption(searchOption('rollouts', { help: 'MCTS rollouts per problem' }))
+    .addOption(searchOption('candidates', { help: 'candidate steps per expansion' }))
+    .addOption(searchOption('max-depth', { help: 'maximum steps' }))
+    // Synthesis samples the policy's own distribution (temperature 1), wider than solve/eval's default.
+    .addOption(searchOption('temperature', { default: 1.0 }))
+    .addOption(searchOption('seed', { help: 'run seed' }))
     .option('--limit <n>', 'only the first n problems', intOption('--limit', 1))
     .addOption(
       new Option('--only <filter>', 'rerun only the problems the --from runs left unsolved (no correct terminal in any), or also those of tier hard').choices([
@@ -53,9 +55,17 @@ export function registerSynth(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads', intOption('--threads', 1, 256))
     .option('--unsafe-no-sandbox', 'run model code without isolation (development only)')
     .option('--json', 'print the final summary as JSON');
-  addModelOptions(cmd, { policyFlag: false });
+  addModelOptions(cmd, { policyHelp: ' (a bundle directory here is the former spelling of --bundle, still accepted)' });
   queueOptions(cmd);
   cmd.action(async (o) => {
+    // `--policy DIR` was synth's bundle flag before --bundle (as on solve and eval); it still works.
+    if (typeof o.policy === 'string' && !isUrl(o.policy)) {
+      if (cmd.getOptionValueSource('bundle') === 'cli') throw new UserError('give the model bundle once: --bundle DIR (--policy is for a served model URL)');
+      process.stderr.write(`note: synth --policy ${o.policy}: a bundle directory is now given as --bundle (--policy DIR still works)\n`);
+      o.bundle = o.policy;
+      o.policy = undefined;
+    }
+    const bundle: string = o.bundle;
     let problems;
     try {
       problems = await loadProblems(o.data);
@@ -89,12 +99,12 @@ export function registerSynth(program: Command): void {
     const q: QueueFlags | null = o.queue ? await openQueueFlags(o) : null;
     if (q && served && !o.policyModel) throw new UserError('--queue with a served --policy needs --policy-model (the workers must serve the same model)');
     // A served policy is identified by its model name (the server's weights cannot be hashed from here).
-    const policySha = served ? null : manifestSha(o.policy, 'policy');
+    const policySha = served ? null : manifestSha(bundle, 'policy');
     const rt: Runtime | null = q
       ? null
-      : await openRuntime({ bundle: o.policy, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
-    const hasReward = rt ? !!rt.deps.reward : !!o.ppm || !!o.reward || (!served && bundleHasPpm(o.policy));
-    const ppm = o.ppm ?? (hasReward && !o.reward && !served ? o.policy : undefined);
+      : await openRuntime({ bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
+    const hasReward = rt ? !!rt.deps.reward : !!o.ppm || !!o.reward || (!served && bundleHasPpm(bundle));
+    const ppm = o.ppm ?? (hasReward && !o.reward && !served ? bundle : undefined);
     const guide = hasReward ? ('ppm' as const) : ('terminal' as const);
     const t0 = Date.now();
     try {
@@ -108,7 +118,7 @@ export function registerSynth(program: Command): void {
         temperature: o.temperature,
         seed: o.seed,
       };
-      const policyName = served ? `${o.policy} (${o.policyModel ?? rt!.backend.name.replace(/^http:/, '')})` : o.policy;
+      const policyName = served ? `${o.policy} (${o.policyModel ?? rt!.backend.name.replace(/^http:/, '')})` : bundle;
       const runConfig: SynthRunConfig = {
         data: o.data,
         dataSha256: sha256File(o.data),

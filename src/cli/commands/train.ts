@@ -73,7 +73,8 @@ export function registerTrain(program: Command): void {
       'train the process preference model from a policy bundle on preference pairs (or an ORM / Q-regression model for the ablation); writes a bundle with the policy and ppm.onnx',
     )
     .option('--pairs <file>', "preference pairs (rstar extract ppm JSONL, or rStar's pos/neg pairs); for orm/qreg: held-out pairs for pair accuracy")
-    .requiredOption('--policy <bundle>', 'policy bundle to start from (its tokenizer and checkpoint.pt)')
+    .option('--bundle <dir>', 'policy bundle to start from (its tokenizer and checkpoint.pt); required')
+    .addOption(new Option('--policy <dir>', 'the former name of --bundle (still accepted)').hideHelp())
     .requiredOption('--out <dir>', 'output bundle directory (policy + PPM)')
     .addOption(
       new Option('--objective <o>', 'pairwise (the PPM, Bradley-Terry), orm (outcome classification) or qreg (Q-value regression)')
@@ -96,6 +97,9 @@ export function registerTrain(program: Command): void {
     .action(async (o) => {
       const command = ['rstar', ...process.argv.slice(2)].join(' ');
       const pairwise = o.objective === 'pairwise';
+      if (o.bundle && o.policy) throw new UserError('train ppm: give --bundle (the policy bundle) once; --policy is its former name');
+      const bundle: string | undefined = o.bundle ?? o.policy;
+      if (!bundle) throw new UserError("train ppm: required option '--bundle <dir>' not specified (the policy bundle to start from)");
       if (pairwise && !o.pairs) throw new UserError('train ppm: --pairs is required for --objective pairwise');
       if (pairwise && o.data) throw new UserError('train ppm: --data is for --objective orm|qreg; the pairwise objective trains on --pairs');
       if (!pairwise && !o.data) throw new UserError(`train ppm: --objective ${o.objective} needs --data (rstar extract ${o.objective} output)`);
@@ -104,7 +108,7 @@ export function registerTrain(program: Command): void {
           objective: o.objective,
           data: pairwise ? o.pairs : o.data,
           pairs: pairwise ? undefined : o.pairs,
-          policy: o.policy,
+          policy: bundle,
           out: o.out,
           valPairs: o.valPairs,
           valFraction: o.valFraction,
