@@ -44,7 +44,7 @@ export const evolveConfigSchema = z
         maxProblems: z.number().int().min(1).optional(),
       })
       .strict()
-      .default({ candidates: 4, maxDepth: 8, temperature: 1, concurrency: 64 }),
+      .prefault({}),
     /**
      * The frontier probe before each round (off by default): k samples on `count` training problems of
      * every level with the round's policy; the round's pool is drawn where the pass rate lies in `band`.
@@ -85,7 +85,7 @@ export const evolveConfigSchema = z
         above: z.number().min(0).lt(1).default(0),
       })
       .strict()
-      .default({ above: 0 }),
+      .prefault({}),
     /** Cheap sampling before MCTS (off by default): k samples per pool problem; MCTS searches only what no sample solved. */
     sampling: z
       .object({
@@ -112,7 +112,7 @@ export const evolveConfigSchema = z
         minSteps: z.number().int().min(1).default(1),
       })
       .strict()
-      .default({ epochs: 2, lr: 5e-4, batchSize: 32, perProblem: 2, device: 'cpu', init: 'base', minSteps: 1 }),
+      .prefault({}),
     ppm: z
       .object({
         epochs: z.number().int().min(1).default(2),
@@ -126,7 +126,7 @@ export const evolveConfigSchema = z
         pairsFrom: z.enum(['all', 'round']).default('all'),
       })
       .strict()
-      .default({ epochs: 2, lr: 5e-4, batchSize: 16, minMargin: 0.5, minEditDistance: 20, device: 'cpu', pairsFrom: 'all' }),
+      .prefault({}),
     eval: z
       .object({
         /** N of self-consistency@N, best-of-N, and MCTS rollouts. */
@@ -141,7 +141,7 @@ export const evolveConfigSchema = z
         seed: z.number().int().default(0),
       })
       .strict()
-      .default({ n: 8, modes: [...EVAL_MODES], finalModes: [], candidates: 4, maxDepth: 8, temperature: 0.8, concurrency: 64, seed: 0 }),
+      .prefault({}),
     /** ONNX Runtime threads (default: all cores). */
     threads: z.number().int().min(1).max(256).optional(),
   })
