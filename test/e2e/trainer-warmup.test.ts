@@ -20,7 +20,7 @@ test('default warmup is 5% of the run (1..100 steps) and a 20-step schedule deca
   const r = py(
     [
       'import json',
-      'from rstar_trainer.train import default_warmup, lr_at',
+      'from rstar_trainer.loop import default_warmup, lr_at',
       'from rstar_trainer.__main__ import build_parser',
       'p = build_parser()',
       "sft = p.parse_args(['sft', '--data', 'x', '--out', 'y'])",

@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "sft":
-            from .train import run_sft
+            from .sft import run_sft
             run_sft(args)
         elif args.command == "export":
             from .export import run_export
@@ -40,7 +40,7 @@ def main(argv=None) -> int:
             from .infer import run_bench_generate
             run_bench_generate(args)
         elif args.command == "reward":
-            from .reward_train import run_reward
+            from .reward import run_reward
             run_reward(args)
         elif args.command == "init-ppm":
             from .infer import run_init_ppm

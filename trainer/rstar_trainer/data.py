@@ -1,8 +1,16 @@
-"""SFT data: JSONL ``{"ids": [int, ...], "loss_from": int}``; length-bucketed, right-padded batches."""
+"""Training data: one JSONL reader (a bad line fails with ``FILE:LINE: field "…": …``), the data sets
+it builds, one batch planner and the two collations.
+
+  SFT      ``{"ids": [ids], "loss_from": int}``                        → TokenData
+  pairwise ``{"chosen": [ids], "rejected": [ids], "weight": w}``        → PairData
+  ORM/Q    ``{"ids": [ids], "target": t in [-1, 1], "weight": w}``      → PointData
+
+Token ids are stored flat (one int64 tensor + offsets) so millions of sequences stay compact.
+"""
 import hashlib
 import json
 import random
-from typing import List, Optional
+from typing import Callable, List, Optional, Tuple
 
 import torch
 
@@ -18,144 +26,6 @@ def sha256_file(path: str) -> str:
             h.update(chunk)
     return h.hexdigest()
 
-
-class TokenData:
-    """Sequences stored flat (int64 tensor + offsets) so millions of examples stay compact."""
-
-    def __init__(self, path: str, flat: torch.Tensor, offsets: List[int], loss_from: List[int], sha256: str):
-        self.path = path
-        self.flat = flat
-        self.offsets = offsets
-        self.loss_from = loss_from
-        self.sha256 = sha256
-        self.lengths = [offsets[i + 1] - offsets[i] for i in range(len(loss_from))]
-
-    def __len__(self) -> int:
-        return len(self.loss_from)
-
-    def ids(self, i: int) -> torch.Tensor:
-        return self.flat[self.offsets[i]:self.offsets[i + 1]]
-
-    @property
-    def n_tokens(self) -> int:
-        return self.offsets[-1]
-
-    @property
-    def n_targets(self) -> int:
-        return sum(n - max(lf, 1) for n, lf in zip(self.lengths, self.loss_from))
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def load_token_data(path: str, vocab_size: int, max_seq_len: int) -> TokenData:
-    """Reads and validates the file; any bad line raises an error naming file, line and field."""
-    try:
-        fh = open(path, "r", encoding="utf-8")
-    except OSError as e:
-        raise TrainerError(f"{path}: cannot read ({e.strerror or e})")
-    flat: List[int] = []
-    offsets = [0]
-    loss_from: List[int] = []
-    with fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{n}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TrainerError(f"{where}: not valid JSON ({e.msg} at column {e.colno})")
-            if not isinstance(rec, dict):
-                raise TrainerError(f"{where}: a record must be a JSON object {{\"ids\": [...], \"loss_from\": int}}")
-            ids = rec.get("ids")
-            if ids is None:
-                raise TrainerError(f"{where}: field \"ids\" is required")
-            if not isinstance(ids, list):
-                raise TrainerError(f"{where}: field \"ids\" must be an array of token ids")
-            if len(ids) < 2:
-                raise TrainerError(f"{where}: field \"ids\" needs at least 2 tokens (got {len(ids)})")
-            if len(ids) > max_seq_len:
-                raise TrainerError(f"{where}: field \"ids\" has {len(ids)} tokens, more than max_seq_len {max_seq_len}")
-            for j, t in enumerate(ids):
-                if not _is_int(t) or not 0 <= t < vocab_size:
-                    raise TrainerError(f"{where}: field \"ids[{j}]\" must be an integer token id in [0, {vocab_size}) (got {json.dumps(t)})")
-            lf = rec.get("loss_from")
-            if lf is None:
-                raise TrainerError(f"{where}: field \"loss_from\" is required")
-            if not _is_int(lf):
-                raise TrainerError(f"{where}: field \"loss_from\" must be an integer (got {json.dumps(lf)})")
-            if not 0 <= lf < len(ids):
-                raise TrainerError(f"{where}: field \"loss_from\" ({lf}) must be in [0, {len(ids)}) so that at least one token is trained on")
-            flat.extend(ids)
-            offsets.append(len(flat))
-            loss_from.append(lf)
-    if not loss_from:
-        raise TrainerError(f"{path}: no records")
-    return TokenData(path, torch.tensor(flat, dtype=torch.int64), offsets, loss_from, sha256_file(path))
-
-
-def padded_len(n: int, multiple: int) -> int:
-    return -(-n // multiple) * multiple if multiple > 1 else n
-
-
-def plan_epoch(data: TokenData, seed: int, epoch: int, batch_size: Optional[int], batch_tokens: Optional[int],
-               pad_multiple: int = 1) -> List[List[int]]:
-    """Batches of example indices for one epoch: shuffle, sort by length inside large chunks
-    (so a batch pads little), group, then shuffle the batches. Deterministic in (seed, epoch).
-    With ``batch_tokens``, a batch's padded size (rows x padded length) stays within it."""
-    rng = random.Random(seed * 1_000_003 + epoch)
-    idx = list(range(len(data)))
-    rng.shuffle(idx)
-    lengths = data.lengths
-    if batch_size:
-        chunk = batch_size * 64
-    else:
-        mean = max(1, data.n_tokens // len(data))
-        chunk = max(1, 64 * batch_tokens // mean)
-    batches: List[List[int]] = []
-    for c in range(0, len(idx), chunk):
-        part = sorted(idx[c:c + chunk], key=lambda i: lengths[i])
-        if batch_size:
-            batches.extend(part[k:k + batch_size] for k in range(0, len(part), batch_size))
-        else:
-            cur: List[int] = []
-            longest = 0
-            for i in part:
-                L = padded_len(lengths[i] - 1, pad_multiple)  # input length (the last token is only a target)
-                if cur and (len(cur) + 1) * max(longest, L) > batch_tokens:
-                    batches.append(cur)
-                    cur, longest = [], 0
-                cur.append(i)
-                longest = max(longest, L)
-            if cur:
-                batches.append(cur)
-    rng.shuffle(batches)
-    return batches
-
-
-def collate(data: TokenData, batch: List[int], pad_id: int, pad_multiple: int = 1):
-    """Right-padded inputs [B, L] and labels [B, L] (IGNORE outside the trained positions), L the
-    longest input rounded up to ``pad_multiple`` (few distinct shapes: kernels and allocator blocks
-    get reused on CUDA).
-
-    Position t of the inputs predicts token t+1; a token at index t >= max(loss_from, 1) is a target.
-    """
-    L = padded_len(max(data.lengths[i] for i in batch) - 1, pad_multiple)
-    x = torch.full((len(batch), L), pad_id, dtype=torch.int64)
-    y = torch.full((len(batch), L), IGNORE, dtype=torch.int64)
-    for r, i in enumerate(batch):
-        ids = data.ids(i)
-        n = ids.shape[0]
-        x[r, :n - 1] = ids[:-1]
-        start = max(data.loss_from[i], 1)
-        y[r, start - 1:n - 1] = ids[start:]
-    real = sum(data.lengths[i] - 1 for i in batch)
-    return x, y, real
-
-
-# ───────────────────── reward-model data (PPM, ORM, Q-regression) ─────────────────────
 
 class SeqStore:
     """Variable-length token sequences stored flat (int64 tensor + offsets)."""
@@ -174,6 +44,108 @@ class SeqStore:
     @property
     def n_tokens(self) -> int:
         return self.offsets[-1]
+
+
+# ───────────────────────────── reading ─────────────────────────────
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def read_jsonl(path: str, shape: str, parse: Callable[[str, dict], Tuple[list, object]]):
+    """Reads ``path`` (blank lines skipped); ``parse(where, record)`` validates one JSON object and returns
+    its token sequences and its item (what the data set keeps per record). Returns the sequences of every
+    record in order (a SeqStore), the items, and the file's sha256. ``shape`` is named when a line is not
+    a JSON object."""
+    try:
+        fh = open(path, "r", encoding="utf-8")
+    except OSError as e:
+        raise TrainerError(f"{path}: cannot read ({e.strerror or e})")
+    flat: List[int] = []
+    offsets = [0]
+    items = []
+    with fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise TrainerError(f"{where}: not valid JSON ({e.msg} at column {e.colno})")
+            if not isinstance(rec, dict):
+                raise TrainerError(f"{where}: a record must be a JSON object {shape}")
+            seqs, item = parse(where, rec)
+            for ids in seqs:
+                flat.extend(ids)
+                offsets.append(len(flat))
+            items.append(item)
+    if not items:
+        raise TrainerError(f"{path}: no records")
+    return SeqStore(torch.tensor(flat, dtype=torch.int64), offsets), items, sha256_file(path)
+
+
+def check_ids(where: str, rec: dict, field: str, vocab_size: int, max_seq_len: int, min_tokens: int = 1,
+              too_long_hint: str = "") -> list:
+    ids = rec.get(field)
+    if ids is None:
+        raise TrainerError(f"{where}: field \"{field}\" is required")
+    if not isinstance(ids, list):
+        raise TrainerError(f"{where}: field \"{field}\" must be an array of token ids")
+    if len(ids) < min_tokens:
+        need = "1 token" if min_tokens == 1 else f"{min_tokens} tokens (got {len(ids)})"
+        raise TrainerError(f"{where}: field \"{field}\" needs at least {need}")
+    if len(ids) > max_seq_len:
+        raise TrainerError(f"{where}: field \"{field}\" has {len(ids)} tokens, more than max_seq_len {max_seq_len}{too_long_hint}")
+    for j, t in enumerate(ids):
+        if not _is_int(t) or not 0 <= t < vocab_size:
+            raise TrainerError(f"{where}: field \"{field}[{j}]\" must be an integer token id in [0, {vocab_size}) (got {json.dumps(t)})")
+    return ids
+
+
+def check_number(where: str, rec: dict, field: str, default=None, lo=None, hi=None, positive=False) -> float:
+    v = rec.get(field, default)
+    if v is None:
+        raise TrainerError(f"{where}: field \"{field}\" is required")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+        raise TrainerError(f"{where}: field \"{field}\" must be a finite number (got {json.dumps(v)})")
+    if positive and not v > 0:
+        raise TrainerError(f"{where}: field \"{field}\" must be positive (got {v})")
+    if lo is not None and not lo <= v <= hi:
+        raise TrainerError(f"{where}: field \"{field}\" must be in [{lo}, {hi}] (got {v})")
+    return float(v)
+
+
+# ───────────────────────────── data sets ─────────────────────────────
+
+class TokenData:
+    """SFT examples: token ids, and loss_from (tokens at index >= max(loss_from, 1) are targets)."""
+
+    def __init__(self, path: str, seqs: SeqStore, loss_from: List[int], sha256: str):
+        self.path = path
+        self.seqs = seqs
+        self.loss_from = loss_from
+        self.sha256 = sha256
+        self.lengths = seqs.lengths
+
+    def __len__(self) -> int:
+        return len(self.loss_from)
+
+    def ids(self, i: int) -> torch.Tensor:
+        return self.seqs.ids(i)
+
+    @property
+    def n_tokens(self) -> int:
+        return self.seqs.n_tokens
+
+    @property
+    def n_targets(self) -> int:
+        return sum(n - max(lf, 1) for n, lf in zip(self.lengths, self.loss_from))
+
+    @property
+    def input_lengths(self) -> List[int]:
+        """What a batch pads: the inputs (the last token is only a target)."""
+        return [n - 1 for n in self.lengths]
 
 
 class PairData:
@@ -214,107 +186,70 @@ class PointData:
         return self.seqs.n_tokens
 
 
-def _read_records(path: str, shape: str):
-    try:
-        fh = open(path, "r", encoding="utf-8")
-    except OSError as e:
-        raise TrainerError(f"{path}: cannot read ({e.strerror or e})")
-    with fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{n}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TrainerError(f"{where}: not valid JSON ({e.msg} at column {e.colno})")
-            if not isinstance(rec, dict):
-                raise TrainerError(f"{where}: a record must be a JSON object {shape}")
-            yield where, rec
+def load_token_data(path: str, vocab_size: int, max_seq_len: int) -> TokenData:
+    """JSONL ``{"ids": [ids], "loss_from": int}``, ``0 <= loss_from < len(ids)``."""
+    def parse(where, rec):
+        ids = check_ids(where, rec, "ids", vocab_size, max_seq_len, min_tokens=2)
+        lf = rec.get("loss_from")
+        if lf is None:
+            raise TrainerError(f"{where}: field \"loss_from\" is required")
+        if not _is_int(lf):
+            raise TrainerError(f"{where}: field \"loss_from\" must be an integer (got {json.dumps(lf)})")
+        if not 0 <= lf < len(ids):
+            raise TrainerError(f"{where}: field \"loss_from\" ({lf}) must be in [0, {len(ids)}) so that at least one token is trained on")
+        return [ids], lf
+
+    seqs, loss_from, sha = read_jsonl(path, '{"ids": [...], "loss_from": int}', parse)
+    return TokenData(path, seqs, loss_from, sha)
 
 
-def _check_ids(where: str, rec: dict, field: str, vocab_size: int, max_seq_len: int) -> list:
-    ids = rec.get(field)
-    if ids is None:
-        raise TrainerError(f"{where}: field \"{field}\" is required")
-    if not isinstance(ids, list):
-        raise TrainerError(f"{where}: field \"{field}\" must be an array of token ids")
-    if not ids:
-        raise TrainerError(f"{where}: field \"{field}\" needs at least 1 token")
-    if len(ids) > max_seq_len:
-        raise TrainerError(f"{where}: field \"{field}\" has {len(ids)} tokens, more than max_seq_len {max_seq_len} (truncate from the left)")
-    for j, t in enumerate(ids):
-        if not _is_int(t) or not 0 <= t < vocab_size:
-            raise TrainerError(f"{where}: field \"{field}[{j}]\" must be an integer token id in [0, {vocab_size}) (got {json.dumps(t)})")
-    return ids
-
-
-def _check_number(where: str, rec: dict, field: str, default=None, lo=None, hi=None, positive=False) -> float:
-    v = rec.get(field, default)
-    if v is None:
-        raise TrainerError(f"{where}: field \"{field}\" is required")
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
-        raise TrainerError(f"{where}: field \"{field}\" must be a finite number (got {json.dumps(v)})")
-    if positive and not v > 0:
-        raise TrainerError(f"{where}: field \"{field}\" must be positive (got {v})")
-    if lo is not None and not lo <= v <= hi:
-        raise TrainerError(f"{where}: field \"{field}\" must be in [{lo}, {hi}] (got {v})")
-    return float(v)
+_TRUNCATE = " (truncate from the left)"
 
 
 def load_pair_data(path: str, vocab_size: int, max_seq_len: int) -> PairData:
     """JSONL ``{"chosen": [ids], "rejected": [ids], "weight": w}`` (weight optional, default 1)."""
-    flat: List[int] = []
-    offsets = [0]
-    weights: List[float] = []
-    shape = '{"chosen": [...], "rejected": [...], "weight": number}'
-    for where, rec in _read_records(path, shape):
-        c = _check_ids(where, rec, "chosen", vocab_size, max_seq_len)
-        r = _check_ids(where, rec, "rejected", vocab_size, max_seq_len)
-        w = _check_number(where, rec, "weight", default=1.0, positive=True)
-        flat.extend(c)
-        offsets.append(len(flat))
-        flat.extend(r)
-        offsets.append(len(flat))
-        weights.append(w)
-    if not weights:
-        raise TrainerError(f"{path}: no records")
-    return PairData(path, SeqStore(torch.tensor(flat, dtype=torch.int64), offsets), weights, sha256_file(path))
+    def parse(where, rec):
+        c = check_ids(where, rec, "chosen", vocab_size, max_seq_len, too_long_hint=_TRUNCATE)
+        r = check_ids(where, rec, "rejected", vocab_size, max_seq_len, too_long_hint=_TRUNCATE)
+        return [c, r], check_number(where, rec, "weight", default=1.0, positive=True)
+
+    seqs, weights, sha = read_jsonl(path, '{"chosen": [...], "rejected": [...], "weight": number}', parse)
+    return PairData(path, seqs, weights, sha)
 
 
 def load_point_data(path: str, vocab_size: int, max_seq_len: int) -> PointData:
     """JSONL ``{"ids": [ids], "target": t in [-1, 1], "weight": w}`` (weight optional, default 1)."""
-    flat: List[int] = []
-    offsets = [0]
-    targets: List[float] = []
-    weights: List[float] = []
-    shape = '{"ids": [...], "target": number, "weight": number}'
-    for where, rec in _read_records(path, shape):
-        ids = _check_ids(where, rec, "ids", vocab_size, max_seq_len)
-        t = _check_number(where, rec, "target", lo=-1.0, hi=1.0)
-        w = _check_number(where, rec, "weight", default=1.0, positive=True)
-        flat.extend(ids)
-        offsets.append(len(flat))
-        targets.append(t)
-        weights.append(w)
-    if not weights:
-        raise TrainerError(f"{path}: no records")
-    return PointData(path, SeqStore(torch.tensor(flat, dtype=torch.int64), offsets), targets, weights, sha256_file(path))
+    def parse(where, rec):
+        ids = check_ids(where, rec, "ids", vocab_size, max_seq_len, too_long_hint=_TRUNCATE)
+        t = check_number(where, rec, "target", lo=-1.0, hi=1.0)
+        return [ids], (t, check_number(where, rec, "weight", default=1.0, positive=True))
+
+    seqs, items, sha = read_jsonl(path, '{"ids": [...], "target": number, "weight": number}', parse)
+    return PointData(path, seqs, [t for t, _ in items], [w for _, w in items], sha)
 
 
-def plan_length_batches(lengths: List[int], seed: int, epoch: int, batch_size: int, batch_tokens: Optional[int] = None,
-                        rows_per_item: int = 1, pad_multiple: int = 1, shuffle: bool = True) -> List[List[int]]:
-    """Batches of item indices: shuffle, sort by length inside large chunks (little padding), cut
-    into batches of at most ``batch_size`` items (and, with ``batch_tokens``, at most that many
-    padded tokens: items x rows_per_item x padded length), then shuffle the batches. Deterministic
-    in (seed, epoch). ``shuffle=False`` (evaluation): one global sort by length, batches in order."""
+# ───────────────────────────── batches ─────────────────────────────
+
+def padded_len(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple if multiple > 1 else n
+
+
+def plan_batches(lengths: List[int], seed: int, epoch: int, batch_size: Optional[int] = None,
+                 batch_tokens: Optional[int] = None, rows_per_item: int = 1, pad_multiple: int = 1,
+                 chunk: Optional[int] = None, shuffle: bool = True) -> List[List[int]]:
+    """Batches of item indices (every item once), deterministic in (seed, epoch): shuffle, sort by length
+    inside chunks of ``chunk`` items (default ``batch_size`` x 64) so a batch pads little, cut into batches
+    of at most ``batch_size`` items and, with ``batch_tokens``, at most that many padded tokens (items x
+    ``rows_per_item`` x the longest padded length; an item alone may exceed it), then shuffle the batches.
+    ``lengths``: each item's length as a batch pads it. ``shuffle=False`` (evaluation): one sort by length
+    over the whole set, batches in that order."""
     idx = list(range(len(lengths)))
     rng = random.Random(seed * 1_000_003 + epoch)
     if shuffle:
         rng.shuffle(idx)
-        chunk = max(1, batch_size * 64)
-    else:
-        chunk = len(idx) or 1
+    if chunk is None:
+        chunk = batch_size * 64 if shuffle else len(idx)
+    chunk = max(1, chunk)
     batches: List[List[int]] = []
     for c in range(0, len(idx), chunk):
         part = sorted(idx[c:c + chunk], key=lambda i: lengths[i])
@@ -322,8 +257,8 @@ def plan_length_batches(lengths: List[int], seed: int, epoch: int, batch_size: i
         longest = 0
         for i in part:
             L = padded_len(lengths[i], pad_multiple)
-            full = len(cur) >= batch_size
-            over = batch_tokens is not None and cur and (len(cur) + 1) * rows_per_item * max(longest, L) > batch_tokens
+            full = batch_size is not None and len(cur) >= batch_size
+            over = batch_tokens is not None and (len(cur) + 1) * rows_per_item * max(longest, L) > batch_tokens
             if cur and (full or over):
                 batches.append(cur)
                 cur, longest = [], 0
@@ -336,8 +271,28 @@ def plan_length_batches(lengths: List[int], seed: int, epoch: int, batch_size: i
     return batches
 
 
+def collate(data: TokenData, batch: List[int], pad_id: int, pad_multiple: int = 1):
+    """SFT: right-padded inputs [B, L] and labels [B, L] (IGNORE outside the trained positions), L the
+    longest input rounded up to ``pad_multiple`` (few distinct shapes: kernels and allocator blocks
+    get reused on CUDA), and the real input tokens.
+
+    Position t of the inputs predicts token t+1; a token at index t >= max(loss_from, 1) is a target.
+    """
+    L = padded_len(max(data.lengths[i] for i in batch) - 1, pad_multiple)
+    x = torch.full((len(batch), L), pad_id, dtype=torch.int64)
+    y = torch.full((len(batch), L), IGNORE, dtype=torch.int64)
+    for r, i in enumerate(batch):
+        ids = data.ids(i)
+        n = ids.shape[0]
+        x[r, :n - 1] = ids[:-1]
+        start = max(data.loss_from[i], 1)
+        y[r, start - 1:n - 1] = ids[start:]
+    real = sum(data.lengths[i] - 1 for i in batch)
+    return x, y, real
+
+
 def collate_seqs(seqs: SeqStore, rows: List[int], pad_id: int, pad_multiple: int = 1):
-    """Right-padded ids [R, L] and each row's last real index [R] (where its score is read)."""
+    """Reward models: right-padded ids [R, L] and each row's last real index [R] (where its score is read)."""
     L = padded_len(max(seqs.lengths[i] for i in rows), pad_multiple)
     x = torch.full((len(rows), L), pad_id, dtype=torch.int64)
     last = torch.empty(len(rows), dtype=torch.int64)

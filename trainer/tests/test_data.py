@@ -1,4 +1,4 @@
-"""SFT and reward-model data: validation with file:line:field errors, batch planning, collation."""
+"""SFT and reward-model data: one reader (validation with file:line:field errors), one batch planner, collation."""
 import unittest
 
 from rstar_trainer.data import (
@@ -9,10 +9,10 @@ from rstar_trainer.data import (
     load_point_data,
     load_token_data,
     padded_len,
-    plan_epoch,
-    plan_length_batches,
+    plan_batches,
 )
 from rstar_trainer.events import TrainerError
+from rstar_trainer.sft import plan_sft_epoch
 
 from .helpers import TempDirTest
 
@@ -59,16 +59,16 @@ class PlanAndCollate(TempDirTest):
 
     def test_an_epoch_covers_every_example_once_deterministically(self):
         d = self.data([2 + (i * 7) % 30 for i in range(50)])
-        a = plan_epoch(d, seed=3, epoch=1, batch_size=4, batch_tokens=None)
+        a = plan_sft_epoch(d, seed=3, epoch=1, batch_size=4, batch_tokens=None)
         self.assertEqual(sorted(i for b in a for i in b), list(range(50)))
         self.assertTrue(all(len(b) <= 4 for b in a))
-        self.assertEqual(a, plan_epoch(d, seed=3, epoch=1, batch_size=4, batch_tokens=None))
-        self.assertNotEqual(a, plan_epoch(d, seed=3, epoch=2, batch_size=4, batch_tokens=None))
+        self.assertEqual(a, plan_sft_epoch(d, seed=3, epoch=1, batch_size=4, batch_tokens=None))
+        self.assertNotEqual(a, plan_sft_epoch(d, seed=3, epoch=2, batch_size=4, batch_tokens=None))
 
     def test_batch_tokens_caps_rows_times_padded_input_length(self):
         d = self.data([2 + (i * 7) % 30 for i in range(50)])
         for pad in (1, 8):
-            batches = plan_epoch(d, seed=0, epoch=0, batch_size=None, batch_tokens=64, pad_multiple=pad)
+            batches = plan_sft_epoch(d, seed=0, epoch=0, batch_size=None, batch_tokens=64, pad_multiple=pad)
             self.assertEqual(sorted(i for b in batches for i in b), list(range(50)))
             for b in batches:
                 longest = max(padded_len(d.lengths[i] - 1, pad) for i in b)
@@ -113,12 +113,38 @@ class RewardData(TempDirTest):
 
     def test_length_batches_cap_items_and_tokens_and_sort_for_evaluation(self):
         lengths = [5, 1, 9, 3, 7, 2, 8]
-        ordered = plan_length_batches(lengths, seed=0, epoch=0, batch_size=3, shuffle=False)
+        ordered = plan_batches(lengths, seed=0, epoch=0, batch_size=3, shuffle=False)
         self.assertEqual(ordered, [[1, 5, 3], [0, 4, 6], [2]])
-        capped = plan_length_batches(lengths, seed=1, epoch=0, batch_size=10, batch_tokens=20, rows_per_item=2)
+        capped = plan_batches(lengths, seed=1, epoch=0, batch_size=10, batch_tokens=20, rows_per_item=2)
         self.assertEqual(sorted(i for b in capped for i in b), list(range(7)))
         for b in capped:
             self.assertTrue(len(b) == 1 or len(b) * 2 * max(lengths[i] for i in b) <= 20, b)
+
+
+
+class PinnedPlans(TempDirTest):
+    """The plans the trainers made before they shared one planner. A plan must not change between
+    versions: --resume continues a run at its step number in the plan it rebuilds."""
+
+    LENGTHS = [5, 1, 9, 3, 7, 2, 8, 4, 6, 2]
+
+    def test_reward_plans(self):
+        self.assertEqual(plan_batches(self.LENGTHS, 2, 1, 3), [[8, 4, 6], [1, 5, 9], [2], [3, 7, 0]])
+        self.assertEqual(plan_batches(self.LENGTHS, 2, 1, 4, batch_tokens=24, rows_per_item=2, pad_multiple=4),
+                         [[2], [4], [0], [1, 5, 9], [8], [3, 7], [6]])
+
+    def test_sft_plans(self):
+        # Inputs of these lengths: each example has one more token (the last is only a target).
+        d = load_token_data(self.jsonl("d.jsonl", [{"ids": [1] * (n + 1), "loss_from": 0} for n in self.LENGTHS]), 4, 64)
+        self.assertEqual(plan_sft_epoch(d, 2, 1, None, 12), [[6], [8], [1, 5, 9, 3], [4], [7, 0], [2]])
+        self.assertEqual(plan_sft_epoch(d, 2, 1, 2, None), [[6, 2], [7, 0], [1, 5], [8, 4], [9, 3]])
+
+    def test_sorting_happens_inside_chunks(self):
+        lengths = [9, 8, 7, 6, 5, 4, 3, 2, 1]
+        batches = plan_batches(lengths, 0, 0, batch_size=1, chunk=3)
+        self.assertEqual(sorted(i for b in batches for i in b), list(range(9)))
+        batches = plan_batches(lengths, 0, 0, batch_size=3, chunk=len(lengths), shuffle=False)
+        self.assertEqual(batches, [[8, 7, 6], [5, 4, 3], [2, 1, 0]])
 
 
 if __name__ == "__main__":

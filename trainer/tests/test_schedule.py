@@ -2,7 +2,7 @@
 import math
 import unittest
 
-from rstar_trainer.train import default_warmup, lr_at
+from rstar_trainer.loop import default_warmup, lr_at
 
 
 class Schedule(unittest.TestCase):

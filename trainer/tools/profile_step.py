@@ -10,9 +10,10 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from rstar_trainer.config import load_config  # noqa: E402
-from rstar_trainer.data import collate, load_token_data, plan_epoch  # noqa: E402
+from rstar_trainer.data import collate, load_token_data  # noqa: E402
+from rstar_trainer.loop import make_optimizer  # noqa: E402
 from rstar_trainer.model import Decoder  # noqa: E402
-from rstar_trainer.train import batch_loss, make_optimizer  # noqa: E402
+from rstar_trainer.sft import batch_loss, plan_sft_epoch  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("data")
@@ -31,7 +32,7 @@ model = Decoder(cfg).to(dev)
 model.set_sdpa(True)
 opt = make_optimizer(model, 1e-3, 0.1, dev)
 hidden = torch.compile(model.hidden, dynamic=True) if os.environ.get("COMPILE") else None
-plan = plan_epoch(data, 0, 0, None, a.batch_tokens, a.pad_multiple)
+plan = plan_sft_epoch(data, 0, 0, None, a.batch_tokens, a.pad_multiple)
 ac = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if dev.type == "cuda" else contextlib.nullcontext
 sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 tot = {"collate": 0.0, "fwd": 0.0, "bwd": 0.0, "opt": 0.0}
