@@ -9,6 +9,7 @@ import { basename, dirname, extname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { z } from 'zod';
+import { parseJsonRecords, validateRecord, type Describe, type JsonRecord } from '../util/jsonl.js';
 
 export interface Problem {
   id: string;
@@ -33,6 +34,8 @@ const common = {
 
 const jsonlRecord = z.object({ id: z.union([z.string().min(1), z.number().int()]), ...common });
 const rstarRecord = z.object({ index: z.union([z.number().int(), z.string().min(1)]), ...common });
+type JsonlRow = z.infer<typeof jsonlRecord>;
+type RstarRow = z.infer<typeof rstarRecord>;
 
 const EXPECT: Record<string, string> = {
   id: 'must be a non-empty string or an integer',
@@ -44,27 +47,24 @@ const EXPECT: Record<string, string> = {
   solution: 'must be a string',
 };
 
-function describeIssue(issue: z.core.$ZodIssue, obj: Record<string, unknown>): string {
+/** `field "x" is required` when it is missing, else `field "x" <what it must be>`. */
+const describeIssue: Describe = (issue, obj) => {
   const key = String(issue.path[0] ?? '');
   if (!key) return issue.message;
   if (!(key in obj)) return `field "${key}" is required`;
   return `field "${key}" ${EXPECT[key] ?? issue.message}`;
-}
+};
 
 function toAnswer(a: z.infer<typeof answerSchema>): string | string[] {
   return Array.isArray(a) ? a.map(String) : String(a);
 }
 
-/** Validates one record; `where` is "file:line". Throws with the field named. */
-function toProblem(obj: unknown, where: string, stem: string): Problem {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${where}: expected a JSON object`);
-  const rec = obj as Record<string, unknown>;
-  const useIndex = !('id' in rec) && 'index' in rec;
-  const parsed = (useIndex ? rstarRecord : jsonlRecord).safeParse(rec);
-  if (!parsed.success) {
-    throw new Error(`${where}: ${describeIssue(parsed.error.issues[0], rec)}`);
-  }
-  const d = parsed.data as z.infer<typeof jsonlRecord> & z.infer<typeof rstarRecord>;
+/** Validates one record (`name:line` in errors) and makes it a Problem. */
+function toProblem(rec: JsonRecord, name: string, stem: string): Problem {
+  const v = rec.value;
+  const useIndex = v !== null && typeof v === 'object' && !('id' in v) && 'index' in v;
+  const schema: z.ZodType<JsonlRow | RstarRow> = useIndex ? rstarRecord : jsonlRecord;
+  const d = validateRecord(schema, rec, name, { describe: describeIssue }) as JsonlRow & RstarRow;
   const p: Problem = {
     id: useIndex ? `${stem}-${d.index}` : String(d.id),
     question: d.question,
@@ -77,119 +77,13 @@ function toProblem(obj: unknown, where: string, stem: string): Problem {
   return p;
 }
 
-function jsonErrorLine(message: string, text: string): { line: number; col: number } | null {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return null;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  return { line, col: pos - before.lastIndexOf('\n') };
-}
-
-interface Element {
-  text: string;
-  line: number;
-}
-
-/** A syntax error at a line. */
-function syntaxError(message: string, line: number): Error {
-  return Object.assign(new Error(message), { line });
-}
-
-/**
- * Splits a top-level JSON array into its element texts with their starting line numbers (strings and
- * nesting respected), so each element can be parsed and reported on its own line.
- */
-function scanArray(text: string): Element[] {
-  const open = text.indexOf('[');
-  let line = text.slice(0, open).split('\n').length;
-  const out: Element[] = [];
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let start = -1;
-  let startLine = 0;
-  let afterComma = false;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (depth === 1 && start < 0 && !/[\s,\]]/.test(c)) {
-      start = i;
-      startLine = line;
-    }
-    if (c === '"') inString = true;
-    else if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) {
-        if (start >= 0) out.push({ text: text.slice(start, i), line: startLine });
-        else if (afterComma) throw syntaxError('trailing "," before "]"', line);
-        const rest = text.slice(i + 1);
-        const extra = rest.search(/\S/);
-        if (extra >= 0) throw syntaxError('unexpected text after the closing "]"', line + rest.slice(0, extra).split('\n').length - 1);
-        return out;
-      }
-    } else if (c === ',' && depth === 1) {
-      if (start < 0) throw syntaxError('unexpected ","', line);
-      out.push({ text: text.slice(start, i), line: startLine });
-      start = -1;
-      afterComma = true;
-    }
-  }
-  throw syntaxError(inString ? 'unterminated string' : 'the array is not closed with "]"', line);
-}
-
-function parseJsonArray(text: string, name: string, stem: string): Array<{ p: Problem; line: number }> {
-  let elements: Element[];
-  try {
-    elements = scanArray(text);
-  } catch (e) {
-    const line = (e as { line?: number }).line ?? 1;
-    throw new Error(`${name}:${line}: invalid JSON: ${(e as Error).message}`);
-  }
-  return elements.map((el) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(el.text);
-    } catch (e) {
-      const at = jsonErrorLine((e as Error).message, el.text);
-      throw new Error(`${name}:${el.line + (at ? at.line - 1 : 0)}: invalid JSON: ${(e as Error).message}`);
-    }
-    return { p: toProblem(value, `${name}:${el.line}`, stem), line: el.line };
-  });
-}
-
-function parseJsonl(text: string, name: string, stem: string): Array<{ p: Problem; line: number }> {
-  const out: Array<{ p: Problem; line: number }> = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
-    if (line.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${name}:${i + 1}: invalid JSON: ${(e as Error).message}`);
-    }
-    out.push({ p: toProblem(obj, `${name}:${i + 1}`, stem), line: i + 1 });
-  });
-  return out;
-}
-
 /**
  * Parses dataset text (JSONL, or a JSON array when the first non-blank character is "["). `name`
  * prefixes error messages (normally the file path).
  */
 export function parseProblems(text: string, name: string): Problem[] {
-  const clean = text.replace(/^\uFEFF/, '');
   const stem = basename(name, extname(name));
-  const isArray = clean.trimStart().startsWith('[');
-  const rows = isArray ? parseJsonArray(clean, name, stem) : parseJsonl(clean, name, stem);
+  const rows = parseJsonRecords(text, name).map((rec) => ({ p: toProblem(rec, name, stem), line: rec.line }));
   if (rows.length === 0) throw new Error(`${name}: no problems (empty dataset)`);
   const seen = new Map<string, number>();
   for (const { p, line } of rows) {

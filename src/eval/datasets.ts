@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { loadProblems, type Problem } from '../data/problems.js';
 import { generateProblems, CURRICULUM_VERSIONS, LADDER_LEVELS, type CurriculumVersion, type Level } from '../data/curriculum/index.js';
 import { goldAnswer } from '../grade/index.js';
+import { parseJsonRecords } from '../util/jsonl.js';
 
 export interface EvalProblem extends Problem {
   subject?: string;
@@ -95,16 +96,11 @@ function curriculumProblems(s: CurriculumSpec): EvalProblem[] {
 /** Extra fields the problem schema drops: `subject` (or MATH's `type`), by problem id. */
 async function readSubjects(path: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  const text = await readFile(path, 'utf8');
   const stem = basename(path, extname(path));
   let records: unknown[] = [];
   try {
-    records = text.trimStart().startsWith('[')
-      ? (JSON.parse(text) as unknown[])
-      : text
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .map((l) => JSON.parse(l) as unknown);
+    records = parseJsonRecords(text, path).map((r) => r.value);
   } catch {
     return out; // loadProblems already validated the file; a parse failure here only loses subjects
   }

@@ -4,8 +4,9 @@
  * checks the sidecar against the current run, drops a torn last line left by a crash (truncating the
  * file to its last complete record, so nothing is ever duplicated), and appends.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, truncateSync, writeSync } from 'node:fs';
 import { atomicWriteJson } from '../util/files.js';
+import { readJsonFile, readJsonl } from '../util/jsonl.js';
 import { z } from 'zod';
 import type { ProblemResult } from './types.js';
 
@@ -40,18 +41,7 @@ export function writeMeta(out: string, meta: EvalMeta): void {
 export function readMeta(out: string): EvalMeta {
   const p = metaPath(out);
   if (!existsSync(p)) throw new Error(`${p}: not found; --resume needs the sidecar written by the run that created ${out}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(p, 'utf8'));
-  } catch (e) {
-    throw new Error(`${p}: invalid JSON: ${(e as Error).message}`);
-  }
-  const parsed = evalMetaSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`${p}: field "${i.path.join('.')}" ${i.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(p, evalMetaSchema);
 }
 
 /** Throws naming the first field where the stored run differs from this one. */
@@ -73,6 +63,9 @@ export function checkSameRun(out: string, stored: EvalMeta, current: EvalMeta): 
   }
 }
 
+/** What resuming needs of a record (the rest is the run's own business). */
+const resultRecord = z.looseObject({ id: z.string() });
+
 export interface LoadedResults {
   results: ProblemResult[];
   /** Bytes of a torn last line that were dropped (0 when the file ended cleanly). */
@@ -88,40 +81,20 @@ export interface LoadedResults {
  */
 export function loadResultsForResume(out: string): LoadedResults {
   if (!existsSync(out)) return { results: [], droppedBytes: 0, duplicates: 0 };
-  const buf = readFileSync(out);
-  let end = buf.lastIndexOf(0x0a) + 1; // bytes up to and including the last newline
-  let dropped = buf.length - end;
-  const lines = buf.subarray(0, end).toString('utf8').split('\n');
-  lines.pop(); // the empty string after the final newline
+  const file = readJsonl(out, resultRecord, { tornTail: 'drop', label: 'result record', describe: () => 'not a result record (no "id")' });
   const results: ProblemResult[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    let rec: ProblemResult;
-    try {
-      rec = JSON.parse(line) as ProblemResult;
-      if (typeof rec !== 'object' || rec === null || typeof rec.id !== 'string') throw new Error('not a result record (no "id")');
-    } catch (e) {
-      if (i === lines.length - 1) {
-        // A torn record that happens to end in a newline byte: drop it too.
-        const bytes = Buffer.byteLength(line, 'utf8') + 1;
-        end -= bytes;
-        dropped += bytes;
-        break;
-      }
-      throw new Error(`${out}:${i + 1}: invalid result record: ${(e as Error).message}`);
-    }
-    if (seen.has(rec.id)) {
+  for (const { value, raw } of file.records) {
+    if (seen.has(value.id)) {
       duplicates++;
       continue;
     }
-    seen.add(rec.id);
-    results.push(rec);
+    seen.add(value.id);
+    results.push(raw as ProblemResult);
   }
-  if (dropped > 0) truncateSync(out, end);
-  return { results, droppedBytes: dropped, duplicates };
+  if (file.droppedBytes > 0) truncateSync(out, file.keptBytes);
+  return { results, droppedBytes: file.droppedBytes, duplicates };
 }
 
 /** Appends one JSON line per record with a single write each (a crash tears at most the last line). */

@@ -4,7 +4,7 @@
  * it as Markdown with vega-lite SVG plots (./plots.ts). Loading validates every input and names the
  * file, line and field of what is wrong; rendering is pure.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type * as vl from 'vega-lite';
@@ -17,6 +17,7 @@ import type { RewardModelAblation, SftDataAblation } from './ablation.js';
 import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalModeName, type EvolveState } from './layout.js';
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 import { atomicWrite } from '../util/files.js';
+import { readJsonFile, readJsonl } from '../util/jsonl.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
 import { V2_SEED_RUNGS } from '../data/curriculum/ladder.js';
 
@@ -91,46 +92,17 @@ const resultSchema = z.object({
   curves: z.object({ k: z.array(num), maj: z.array(z.boolean()), pass: z.array(num), tokens: z.array(num), rm: z.array(z.boolean()).optional() }).optional(),
 });
 
-const fieldError = (issues: z.ZodError['issues']) => {
-  const i = issues[0];
-  return i.path.length ? `field "${i.path.join('.')}": ${i.message}` : i.message;
-};
-
-function readJson<T>(file: string, schema: z.ZodType<T>): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: ${fieldError(parsed.error.issues)}`);
-  return parsed.data;
-}
-
 /**
  * The per-problem records of an eval results file, read only (the file is never truncated: an eval
  * may still be writing it). A torn last line is not part of the results yet; a bad line anywhere else
  * throws as `file:line`. A repeated id keeps its first record, as `--resume` does.
  */
 export function readResults(file: string): ProblemResult[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
   const out: ProblemResult[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch (e) {
-      if (i === lines.length - 1) break; // no newline after it: a write in progress (or killed)
-      throw new Error(`${file}:${i + 1}: invalid result record: ${(e as Error).message}`);
-    }
-    const parsed = resultSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${file}:${i + 1}: invalid result record: ${fieldError(parsed.error.issues)}`);
-    if (seen.has(parsed.data.id)) continue;
-    seen.add(parsed.data.id);
+  for (const { value, raw } of readJsonl(file, resultSchema, { tornTail: 'skip', label: 'result record' }).records) {
+    if (seen.has(value.id)) continue;
+    seen.add(value.id);
     out.push(raw as ProblemResult);
   }
   return out;
@@ -193,7 +165,7 @@ const byLevel = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tr
 export function loadReport(run: string): EvolveReport {
   const statePath = join(run, EVOLVE_STATE_FILE);
   if (!existsSync(statePath)) throw new Error(`${statePath}: not found (is this an rstar evolve run directory?)`);
-  const state = readJson(statePath, stateSchema) as EvolveState;
+  const state = readJsonFile(statePath, stateSchema) as EvolveState;
   const levels = new Set<string>();
   const notes: string[] = [];
   const rounds = [...state.rounds]
@@ -220,7 +192,7 @@ export function loadReport(run: string): EvolveReport {
       }
       return { round: r.round, status: r.status, summaries };
     });
-  const optional = <T>(rel: string, schema: z.ZodType<T>): T | null => (existsSync(join(run, rel)) ? readJson(join(run, rel), schema) : null);
+  const optional = <T>(rel: string, schema: z.ZodType<T>): T | null => (existsSync(join(run, rel)) ? readJsonFile(join(run, rel), schema) : null);
   return {
     run,
     state,

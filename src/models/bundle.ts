@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BpeTokenizer } from './tokenizer/bpe.js';
+import { readJsonFile } from '../util/jsonl.js';
 
 /** A model bundle directory: manifest.json, tokenizer.json, policy.onnx and/or ppm.onnx. */
 export const architectureSchema = z.object({
@@ -65,18 +66,7 @@ export interface Bundle {
 export function readManifest(dir: string): Manifest {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) throw new Error(`${path}: no such file (is ${dir} a model bundle?)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${path}: field "${issue.path.join('.')}": ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(path, manifestSchema);
 }
 
 export function loadBundle(dir: string): Bundle {

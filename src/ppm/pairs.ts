@@ -11,8 +11,8 @@
  * and rStar's released pairs (`{"prompt","pos","neg","pos_count","neg_count"}`, a JSON array or JSONL)
  * are both read by `readPairs`; every record is validated and errors name file, line and field.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { expectedGot, readJsonRecords, validateRecord } from '../util/jsonl.js';
 import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
 import type { SynthRecord } from '../synth/synth-run.js';
 
@@ -320,108 +320,6 @@ export function extractPairs(records: SynthRecord[], opts: Partial<PairOptions> 
 
 // ───────────────────────────── reading files ─────────────────────────────
 
-export interface JsonRecord {
-  value: unknown;
-  /** 1-based line where the record starts. */
-  line: number;
-}
-
-/** Start offsets (and lines) of the top-level elements of a JSON array that is known to parse. */
-function arrayElementLines(text: string): number[] {
-  const lines: number[] = [];
-  let line = 1;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let expectValue = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (depth === 1 && expectValue && !/[\s,\]]/.test(c)) {
-      lines.push(line);
-      expectValue = false;
-    }
-    if (c === '"') inString = true;
-    else if (c === '[' || c === '{') {
-      depth++;
-      if (depth === 1) expectValue = true;
-    } else if (c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 1) expectValue = true;
-  }
-  return lines;
-}
-
-function lineAt(text: string, message: string): number {
-  const m = /position (\d+)/.exec(message);
-  return m ? text.slice(0, Number(m[1])).split('\n').length : 1;
-}
-
-/**
- * The records of a JSONL file, or of a JSON array file (first non-blank character `[`), each with the
- * line it starts on. Blank lines are skipped. Errors name the file and line.
- */
-export function readJsonRecords(path: string): JsonRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  if (text.trimStart().startsWith('[')) {
-    let arr: unknown[];
-    try {
-      arr = JSON.parse(text) as unknown[];
-    } catch (e) {
-      throw new Error(`${path}:${lineAt(text, (e as Error).message)}: invalid JSON: ${(e as Error).message}`);
-    }
-    const lines = arrayElementLines(text);
-    return arr.map((value, i) => ({ value, line: lines[i] ?? 1 }));
-  }
-  const out: JsonRecord[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const s = raw.replace(/\r$/, '');
-    if (s.trim() === '') return;
-    try {
-      out.push({ value: JSON.parse(s), line: i + 1 });
-    } catch (e) {
-      throw new Error(`${path}:${i + 1}: invalid JSON: ${(e as Error).message}`);
-    }
-  });
-  return out;
-}
-
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing (field missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'number') return Number.isFinite(v) ? `${v}` : String(v);
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
-
-/**
- * Validates one record with `schema`; on failure throws `file:line: field "name": expected …, got …`
- * using `expect[name]` for the wording.
- */
-export function validateRecord<T>(schema: z.ZodType<T>, rec: JsonRecord, path: string, expect: Record<string, string>): T {
-  const where = `${path}:${rec.line}`;
-  if (rec.value === null || typeof rec.value !== 'object' || Array.isArray(rec.value)) {
-    throw new Error(`${where}: expected a JSON object, got ${describeValue(rec.value)}`);
-  }
-  const parsed = schema.safeParse(rec.value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const key = String(issue.path[0] ?? '');
-  if (!key) throw new Error(`${where}: ${issue.message}`);
-  const got = (rec.value as Record<string, unknown>)[key];
-  throw new Error(`${where}: field "${key}": ${expect[key] ?? issue.message}, got ${describeValue(got)}`);
-}
-
 const qSchema = z.number().nullable().optional();
 const ourPair = z.object({
   prompt: z.string(),
@@ -440,7 +338,7 @@ const rstarPair = z.object({
   pos_count: z.number().int().positive().optional(),
   neg_count: z.number().int().positive().optional(),
 });
-const PAIR_EXPECT: Record<string, string> = {
+const PAIR_ERRORS = expectedGot({
   prompt: 'expected string',
   chosen: 'expected string',
   rejected: 'expected string',
@@ -453,7 +351,7 @@ const PAIR_EXPECT: Record<string, string> = {
   depth: 'expected a non-negative integer',
   pos_count: 'expected a positive integer',
   neg_count: 'expected a positive integer',
-};
+});
 
 /**
  * Reads preference pairs: our JSONL, or rStar's released format (`{"prompt","pos","neg","pos_count",
@@ -468,10 +366,10 @@ export function readPairs(path: string): PpmPair[] {
     const v = rec.value as Record<string, unknown> | null;
     const isRstar = v !== null && typeof v === 'object' && !('chosen' in v) && !('rejected' in v) && ('pos' in v || 'neg' in v);
     if (isRstar) {
-      const d = validateRecord(rstarPair, rec, path, PAIR_EXPECT);
+      const d = validateRecord(rstarPair, rec, path, { describe: PAIR_ERRORS });
       return { prompt: d.prompt, chosen: d.pos, rejected: d.neg, chosen_q: null, rejected_q: null, weight: 1 / ((d.pos_count ?? 1) * (d.neg_count ?? 1)) };
     }
-    const d = validateRecord(ourPair, rec, path, PAIR_EXPECT);
+    const d = validateRecord(ourPair, rec, path, { describe: PAIR_ERRORS });
     const p: PpmPair = {
       prompt: d.prompt,
       chosen: d.chosen,

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { SynthRecord } from '../synth/synth-run.js';
-import { readJsonRecords, validateRecord, viewTree } from './pairs.js';
+import { expectedGot, readJsonRecords, validateRecord } from '../util/jsonl.js';
+import { viewTree } from './pairs.js';
 
 export interface RewardExample {
   text: string;
@@ -79,20 +80,20 @@ const exampleSchema = z.object({
   kind: z.enum(['orm', 'qreg']),
 });
 
-const EXPECT: Record<string, string> = {
+const EXAMPLE_ERRORS = expectedGot({
   text: 'expected string',
   target: 'expected a number in [-1, 1]',
   weight: 'expected a positive number',
   problem_id: 'expected string',
   kind: 'expected "orm" or "qreg"',
-};
+});
 
 /** Reads reward examples (JSONL, or a JSON array); throws `file:line: field "name": expected …` on a bad record. */
 export function readRewardExamples(path: string): RewardExample[] {
   const records = readJsonRecords(path);
   if (records.length === 0) throw new Error(`${path}: no reward examples (empty file)`);
   return records.map((rec) => {
-    const d = validateRecord(exampleSchema, rec, path, EXPECT);
+    const d = validateRecord(exampleSchema, rec, path, { describe: EXAMPLE_ERRORS });
     const e: RewardExample = { text: d.text, target: d.target, weight: d.weight ?? 1, kind: d.kind };
     if (d.problem_id !== undefined) e.problem_id = d.problem_id;
     return e;

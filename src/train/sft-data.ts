@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatPrompt } from '../steps/protocol.js';
+import { readJsonl, type Describe } from '../util/jsonl.js';
 
 export interface SftRecord {
   prompt: string;
@@ -10,40 +10,22 @@ export interface SftRecord {
 const promptCompletion = z.object({ prompt: z.string().min(1), completion: z.string().min(1) });
 const problemWithSolution = z.object({ question: z.string().min(1), solution: z.string().min(1) });
 
+/** A record is `{"prompt","completion"}` or `{"question","solution"}`; an error names the field the record lacks. */
+const sftRecord = z.union([promptCompletion, problemWithSolution]);
+const missingField: Describe = (_issue, obj) => {
+  const keys = Object.keys(obj);
+  const missing = keys.includes('question') ? 'solution' : keys.includes('prompt') ? 'completion' : 'prompt';
+  return `field "${missing}" is required (a record is {"prompt","completion"} or {"question","solution"})`;
+};
+
 /**
  * Reads SFT data: JSONL of `{"prompt","completion"}` (TRL-style) or curriculum problems carrying a
  * worked `solution` (turned into rStar's SFT prompt + completion). Errors name the file and line.
  */
 export function loadSftRecords(path: string): SftRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  const out: SftRecord[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    const pc = promptCompletion.safeParse(obj);
-    if (pc.success) {
-      out.push(pc.data);
-      return;
-    }
-    const ps = problemWithSolution.safeParse(obj);
-    if (ps.success) {
-      out.push({ prompt: formatPrompt(ps.data.question), completion: ps.data.solution });
-      return;
-    }
-    const keys = obj && typeof obj === 'object' ? Object.keys(obj) : [];
-    const missing = keys.includes('question') ? 'solution' : keys.includes('prompt') ? 'completion' : 'prompt';
-    throw new Error(`${path}:${i + 1}: field "${missing}" is required (a record is {"prompt","completion"} or {"question","solution"})`);
-  });
+  const out = readJsonl(path, sftRecord, { describe: missingField }).records.map(({ value: v }) =>
+    'prompt' in v ? { prompt: v.prompt, completion: v.completion } : { prompt: formatPrompt(v.question), completion: v.solution },
+  );
   if (out.length === 0) throw new Error(`${path}: no SFT records`);
   return out;
 }
