@@ -122,7 +122,7 @@ const result = {
   prefilledTokens: engine.stats.promptTokens,
   kvCache: engine.kvCacheSummary(),
   peakRssMb: Math.round(peakRss / 2 ** 20),
-  rolloutsRun: records.reduce((a, r) => a + r.tree.totals.rollouts, 0),
+  rolloutsRun: records.reduce((a, r) => a + (r.tree.totals.rollouts ?? 0), 0),
   nodes: records.reduce((a, r) => a + r.tree.nodes.length, 0),
 };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -10,7 +10,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { Rng } from '../src/util/rng.js';
-import type { TreeJSON, TreeNodeJSON } from '../src/search/tree.js';
+import type { TreeJSON, TreeNodeJSON } from '../src/search/tree-file.js';
 import { ViewSource } from '../src/view/source.js';
 import { startViewServer } from '../src/view/server.js';
 import { findChromium, launchChromium } from '../test/helpers/chromium.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { solve } from '../search/solve.js';
-import type { TreeJSON } from '../search/tree.js';
+import type { TreeJSON } from '../search/tree-file.js';
 import { atomicWrite } from '../util/files.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from '../search/types.js';
 import type { Problem } from '../data/problems.js';

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalProblem } from '../eval/datasets.js';
 import { solve } from '../search/solve.js';
-import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
+import { pathTo, treeJSON, type TreeJSON, type TreeNodeJSON } from '../search/tree-file.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type Trajectory } from '../search/types.js';
 import { accumulatedCode, formatPrompt, splitStep, TAGS } from '../steps/protocol.js';
 import { extractSft, type SftExample } from '../synth/extract-sft.js';
@@ -105,8 +105,7 @@ export async function samplesToTree(
   // Every step prefix on a path to a correct answer runs in the sandbox (once per node).
   const checks = new Map<number, string>();
   for (const leaf of terminals.filter((n) => n.correct === true)) {
-    const path: TreeNodeJSON[] = [];
-    for (let n: TreeNodeJSON = leaf; n.parent !== null; n = nodes[n.parent]) path.unshift(n);
+    const path = pathTo({ nodes }, leaf);
     path.slice(0, -1).forEach((n, i) => checks.set(n.id, accumulatedCode(path.slice(0, i + 1))));
   }
   await Promise.all(
@@ -117,13 +116,9 @@ export async function samplesToTree(
       nodes[id].output = res.status === 'ok' ? res.stdout : '';
     }),
   );
-  const failing = (leaf: TreeNodeJSON) => {
-    for (let n: TreeNodeJSON = leaf; n.parent !== null; n = nodes[n.parent]) if (n.execStatus !== null && n.execStatus !== 'ok') return true;
-    return false;
-  };
+  const failing = (leaf: TreeNodeJSON) => pathTo({ nodes }, leaf).some((n) => n.execStatus !== null && n.execStatus !== 'ok');
   const verified = terminals.filter((n) => n.correct === true && !failing(n)).length;
-  const tree: TreeJSON = {
-    format: 'rstar-ts/tree@1',
+  const tree = treeJSON({
     mode: 'sampling',
     guide: 'terminal',
     question,
@@ -150,7 +145,7 @@ export async function samplesToTree(
       sandboxMs: 0,
       bookkeepingMs: 0,
     },
-  };
+  });
   return { tree, verified };
 }
 

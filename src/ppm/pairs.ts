@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { expectedGot, readJsonRecords, validateRecord } from '../util/jsonl.js';
-import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
+import type { TreeJSON, TreeNodeJSON } from '../search/tree-file.js';
 import type { SynthRecord } from '../synth/synth-run.js';
 
 export interface PpmPair {

@@ -1,11 +1,30 @@
 /**
- * Reading tree JSON (`rstar-ts/tree@1`, written by `SearchTree.toJSON`: `--save-trees`, synthesis
- * shards) back with validation: the schema, then the links between nodes (ids are array indices,
- * parents and children point at each other). Errors name the file and the field.
+ * The search-tree JSON file format, `rstar-ts/tree@1`: its zod schema and the types derived from it,
+ * its one writer (`treeJSON`, which stamps the format; `SearchTree.toJSON` and the sampling rounds'
+ * prefix trees go through it), its one reader (`parseTree` for a value, `readTreeFile` for a file:
+ * the schema, then the links between nodes — ids are array indices, parents and children point at
+ * each other), and the walks over a tree that its readers share (`pathTo`, `chosenNode`). Trees are
+ * `--save-trees` files and the `tree` of every synthesis record (src/synth/synth-run.ts `readRun`).
+ *
+ * Older trees read as they are: without `chosen` (see `chosenNode`), without `expansionTokens` (see
+ * src/synth/analyze.ts), with fewer `totals`. A tree whose `format` is another version is refused
+ * with the file and the version named.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { TreeJSON } from './tree.js';
+import { readJsonValue } from '../util/jsonl.js';
+
+export const TREE_FORMAT = 'rstar-ts/tree@1';
+
+/** Why a node ends its branch. */
+export const TERMINAL_REASONS = [
+  'answer', // closed the code block, ran, and produced an answer sentence
+  'invalid', // closed the code block but the program failed or no answer could be extracted
+  'truncated', // the step ran out of tokens before `<end_of_step>` (rStar: no valid child)
+  'too-many-errors', // consecutive error nodes reached the threshold
+  'too-many-steps', // deeper than maxDepth
+  'exhausted', // every child is terminal (set during selection)
+] as const;
+export type TerminalReason = (typeof TERMINAL_REASONS)[number];
 
 const int = z.number().int();
 const nodeSchema = z.object({
@@ -19,7 +38,7 @@ const nodeSchema = z.object({
   error: z.string().nullable(),
   execStatus: z.string().nullable(),
   terminal: z.boolean(),
-  reason: z.enum(['answer', 'invalid', 'truncated', 'too-many-errors', 'too-many-steps', 'exhausted']).nullable(),
+  reason: z.enum(TERMINAL_REASONS).nullable(),
   answer: z.string().nullable(),
   correct: z.boolean().nullable(),
   visits: z.number(),
@@ -27,21 +46,26 @@ const nodeSchema = z.object({
   qSum: z.number(),
   value: z.number().nullable(),
   tokens: z.number(),
+  /** Absent in trees written before it was recorded. */
   expansionTokens: z.number().optional(),
   children: z.array(int.min(0)),
 });
 
 export const treeSchema = z.object({
-  format: z.literal('rstar-ts/tree@1'),
+  format: z.literal(TREE_FORMAT),
   mode: z.string(),
+  /** MCTS guidance actually used: terminal (gold known), ppm, or vote (neither). */
   guide: z.string().nullable(),
   question: z.string(),
+  /** The prompt every node's path text continues. */
   prompt: z.string(),
   gold: z.union([z.string(), z.array(z.string())]).nullable(),
   seed: z.number(),
   config: z.record(z.string(), z.unknown()),
   answer: z.string().nullable(),
+  /** Node ids of the valid terminals, best first, with their scores. */
   ranking: z.array(z.object({ node: int.min(0), score: z.number(), answer: z.string() })),
+  /** Node id of the terminal whose trajectory was chosen as the solution (absent in trees written before it). */
   chosen: int.min(0).nullable().optional(),
   nodes: z.array(nodeSchema).min(1),
   // Partial: totals gained fields over time; the viewer shows what a tree has.
@@ -65,20 +89,34 @@ export const treeSchema = z.object({
     .partial(),
 });
 
-// What the search writes must be readable here (a compile-time check; exported only so noUnusedLocals keeps it).
-type Assignable<T extends U, U> = T;
-export type _WriterFits = Assignable<TreeJSON, z.infer<typeof treeSchema>>;
+export type TreeNodeJSON = z.infer<typeof nodeSchema>;
+export type TreeJSON = z.infer<typeof treeSchema>;
 
-/** Validates a parsed tree JSON value; `where` (a file, a record) prefixes every error. */
-export function parseTree(raw: unknown, where: string): TreeJSON {
+/** The one writer: a tree JSON value with this version's format. */
+export function treeJSON(tree: Omit<TreeJSON, 'format'>): TreeJSON {
+  return { format: TREE_FORMAT, ...tree };
+}
+
+/**
+ * Validates a parsed tree JSON value. `where` (a file, `file:line` of a record) prefixes every error;
+ * `field` is where the tree sits in that record (`tree.`), prefixed to every field name.
+ */
+export function parseTree(raw: unknown, where: string, field = ''): TreeJSON {
+  const bad = (name: string, msg: string) => new Error(`${where}: field "${field}${name}": ${msg}`);
+  const format = raw !== null && typeof raw === 'object' ? (raw as { format?: unknown }).format : undefined;
+  if (format !== TREE_FORMAT) {
+    throw bad(
+      'format',
+      `${format === undefined ? 'missing: not a tree JSON' : `unknown tree format ${JSON.stringify(format)}`} (this version reads ${TREE_FORMAT})`,
+    );
+  }
   const parsed = treeSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new Error(`${where}: ${i.path.length ? `field "${i.path.join('.')}": ` : ''}${i.message}`);
+    throw new Error(`${where}: ${i.path.length || field ? `field "${field}${i.path.join('.')}": ` : ''}${i.message}`);
   }
-  const t = parsed.data as TreeJSON;
+  const t = parsed.data;
   const n = t.nodes.length;
-  const bad = (field: string, msg: string) => new Error(`${where}: field "${field}": ${msg}`);
   if (t.nodes[0].parent !== null) throw bad('nodes.0.parent', 'the root has a parent');
   t.nodes.forEach((node, i) => {
     if (node.id !== i) throw bad(`nodes.${i}.id`, `is ${node.id}, expected its index ${i}`);
@@ -99,13 +137,14 @@ export function parseTree(raw: unknown, where: string): TreeJSON {
 
 /** Reads and validates one tree JSON file. */
 export function readTreeFile(file: string): TreeJSON {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `invalid JSON: ${(e as Error).message}`}`);
-  }
-  return parseTree(raw, file);
+  return parseTree(readJsonValue(file), file);
+}
+
+/** The nodes from the root's child down to `node` (the root excluded), by parent links. */
+export function pathTo(tree: Pick<TreeJSON, 'nodes'>, node: TreeNodeJSON): TreeNodeJSON[] {
+  const path: TreeNodeJSON[] = [];
+  for (let n: TreeNodeJSON | undefined = node; n && n.parent !== null; n = tree.nodes[n.parent]) path.push(n);
+  return path.reverse();
 }
 
 /**

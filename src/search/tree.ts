@@ -1,18 +1,11 @@
 /**
- * The search tree shared by MCTS and beam search, its per-search meter, and the tree JSON format.
+ * The search tree shared by MCTS and beam search and its per-search meter; `toJSON` writes it in the
+ * tree file format (./tree-file.ts).
  *
  * Nodes live in one array; a node knows its parent and children by index, so selection and backup
  * walk one root-to-leaf path (O(depth)) and nothing scans the whole tree.
  */
-
-/** Why a node ends its branch. */
-export type TerminalReason =
-  | 'answer' // closed the code block, ran, and produced an answer sentence
-  | 'invalid' // closed the code block but the program failed or no answer could be extracted
-  | 'truncated' // the step ran out of tokens before `<end_of_step>` (rStar: no valid child)
-  | 'too-many-errors' // consecutive error nodes reached the threshold
-  | 'too-many-steps' // deeper than maxDepth
-  | 'exhausted'; // every child is terminal (set during selection)
+import { treeJSON, type TerminalReason, type TreeJSON } from './tree-file.js';
 
 export interface SearchNode {
   id: number;
@@ -71,49 +64,9 @@ export interface SearchTotals {
   bookkeepingMs: number;
 }
 
-export interface TreeNodeJSON {
-  id: number;
-  parent: number | null;
-  tag: string;
-  depth: number;
-  text: string;
-  code: string;
-  output: string;
-  error: string | null;
-  execStatus: string | null;
-  terminal: boolean;
-  reason: TerminalReason | null;
-  answer: string | null;
-  correct: boolean | null;
-  visits: number;
-  q: number;
-  qSum: number;
-  value: number | null;
-  tokens: number;
-  /** Absent in trees written before it was recorded. */
-  expansionTokens?: number;
-  children: number[];
-}
-
-export interface TreeJSON {
-  format: 'rstar-ts/tree@1';
-  mode: string;
-  /** MCTS guidance actually used: terminal (gold known), ppm, or vote (neither). */
-  guide: string | null;
-  question: string;
-  /** The prompt every node's path text continues. */
-  prompt: string;
-  gold: string | string[] | null;
-  seed: number;
-  config: Record<string, unknown>;
-  answer: string | null;
-  /** Node ids of the valid terminals, best first, with their scores. */
-  ranking: Array<{ node: number; score: number; answer: string }>;
-  /** Node id of the terminal whose trajectory was chosen as the solution (absent in trees written before it). */
-  chosen?: number | null;
-  nodes: TreeNodeJSON[];
-  totals: SearchTotals;
-}
+// Every totals field the search records is one the tree file declares, and the other way round.
+type Assignable<T extends U, U> = T;
+export type _TotalsFit = [Assignable<SearchTotals, Required<TreeJSON['totals']>>, Assignable<Required<TreeJSON['totals']>, SearchTotals>];
 
 type Component = 'policy' | 'reward' | 'sandbox';
 
@@ -231,8 +184,7 @@ export class SearchTree {
   }
 
   toJSON(meta: Omit<TreeJSON, 'format' | 'nodes' | 'prompt'>): TreeJSON {
-    return {
-      format: 'rstar-ts/tree@1',
+    return treeJSON({
       ...meta,
       prompt: this.prompt,
       nodes: this.nodes.map((n) => ({
@@ -257,7 +209,7 @@ export class SearchTree {
         expansionTokens: n.expansionTokens,
         children: [...n.children],
       })),
-    };
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Policy, RewardModel } from '../models/types.js';
 import type { Executor } from '../sandbox/types.js';
 import type { Judge } from '../grade/types.js';
-import type { TreeJSON, SearchTotals } from './tree.js';
+import type { SearchTotals } from './tree.js';
+import type { TreeJSON } from './tree-file.js';
 
 /** Every search mode, in the order the CLI lists them (`--mode` on solve, eval and synth). */
 export const SEARCH_MODES = ['greedy', 'self-consistency', 'best-of-n', 'beam', 'mcts'] as const;

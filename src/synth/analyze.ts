@@ -16,7 +16,7 @@
  * of every batch up to and including the one that created it; the batches' costs add up to the
  * problem's total.
  */
-import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
+import { pathTo, type TreeJSON, type TreeNodeJSON } from '../search/tree-file.js';
 import type { RewardModel } from '../models/types.js';
 import type { SynthRecord } from './synth-run.js';
 import { solveRate, tierOf, TIERS, type Tier } from './tiers.js';
@@ -94,12 +94,6 @@ export interface AnalyzeOptions {
 }
 
 const levelKey = (level: number | null): string => (level === null ? 'none' : String(level));
-
-function pathTo(tree: TreeJSON, leaf: TreeNodeJSON): TreeNodeJSON[] {
-  const path: TreeNodeJSON[] = [];
-  for (let n: TreeNodeJSON | undefined = leaf; n && n.parent !== null; n = tree.nodes[n.parent]) path.push(n);
-  return path.reverse();
-}
 
 /** One step's text for diversity: the output and answer sentence a terminal carries are cut, whitespace collapsed. */
 export function normalizeStepText(text: string): string {

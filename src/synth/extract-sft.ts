@@ -1,4 +1,4 @@
-import type { TreeJSON, TreeNodeJSON } from '../search/tree.js';
+import { pathTo } from '../search/tree-file.js';
 import type { SynthRecord } from './synth-run.js';
 
 export interface SftExample {
@@ -7,12 +7,6 @@ export interface SftExample {
   problem_id: string;
   avg_q: number;
   min_q: number;
-}
-
-function pathTo(tree: TreeJSON, leaf: TreeNodeJSON): TreeNodeJSON[] {
-  const path: TreeNodeJSON[] = [];
-  for (let n: TreeNodeJSON | undefined = leaf; n && n.parent !== null; n = tree.nodes[n.parent]) path.push(n);
-  return path.reverse();
 }
 
 /**

@@ -140,8 +140,11 @@ export class ShardStore<T extends { id: string }> {
     }
   }
 
-  /** Reads every record of a store directory (read-only). */
-  static readAll<T extends { id: string }>(dir: string): T[] {
+  /**
+   * Reads every record of a store directory (read-only). `check` validates each record (`where` is
+   * its `shard-file:line`) and may throw; a line that is not JSON is a torn write and is skipped.
+   */
+  static readAll<T extends { id: string }>(dir: string, check: (record: unknown, where: string) => T = (r) => r as T): T[] {
     const out: T[] = [];
     const seen = new Set<string>();
     const names = readdirSync(dir)
@@ -151,14 +154,16 @@ export class ShardStore<T extends { id: string }> {
       if (!n.endsWith('.gz') && names.includes(n + '.gz')) continue;
       const raw = readFileSync(join(dir, n));
       const text = n.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-      for (const line of text.split('\n')) {
-        if (line === '') continue;
-        let r: T;
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i] === '') continue;
+        let raw: unknown;
         try {
-          r = JSON.parse(line) as T;
+          raw = JSON.parse(lines[i]);
         } catch {
           continue;
         }
+        const r = check(raw, `${join(dir, n)}:${i + 1}`);
         if (!seen.has(r.id)) {
           seen.add(r.id);
           out.push(r);

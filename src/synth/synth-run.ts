@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Problem } from '../data/problems.js';
 import { solve } from '../search/solve.js';
 import type { SearchConfig, SearchDeps } from '../search/types.js';
-import type { TreeJSON } from '../search/tree.js';
+import { parseTree, type TreeJSON } from '../search/tree-file.js';
 import type { Judge } from '../grade/types.js';
 import { ShardStore } from './shard-store.js';
 import { solveRate, tierOf, type Tier } from './tiers.js';
@@ -226,10 +226,14 @@ export async function runSynth(
   return { records: kept, progress, failed };
 }
 
+/** The records of a run directory, each tree validated (`parseTree`: errors name the shard, the line and the field). */
 export function readRun(dir: string): SynthRecord[] {
   const trees = join(dir, 'trees');
   if (!existsSync(trees)) throw new Error(`${dir}: not a synthesis run directory (no trees/)`);
-  return ShardStore.readAll<SynthRecord>(trees);
+  return ShardStore.readAll<SynthRecord>(trees, (raw, where) => {
+    const rec = raw as SynthRecord;
+    return { ...rec, tree: parseTree((raw as Partial<SynthRecord> | null)?.tree, where, 'tree.') };
+  });
 }
 
 export function readRunManifest(dir: string): SynthRunManifest {

@@ -1,4 +1,4 @@
-import type { TreeJSON } from '../search/tree.js';
+import type { TreeJSON } from '../search/tree-file.js';
 
 /** Difficulty tiers from how often rollouts solve a problem (later rounds raise rollouts on the hard ones). */
 export const TIERS = ['easy', 'medium', 'hard', 'unsolved'] as const;

@@ -292,16 +292,19 @@ export function readJsonRecords(file: string): JsonRecord[] {
 
 // ── JSON files ──
 
-/** Reads one JSON file and validates it: `file: invalid JSON: …`, `file: field "a.b": …`. */
-export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
+/** Reads one JSON file: `file: cannot read: …`, `file: invalid JSON: …`. */
+export function readJsonValue(file: string): unknown {
   const text = readText(file);
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
   }
-  const parsed = schema.safeParse(raw);
+}
+
+/** Reads one JSON file and validates it: `file: invalid JSON: …`, `file: field "a.b": …`. */
+export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(readJsonValue(file));
   if (parsed.success) return parsed.data;
   throw new Error(`${file}: ${defaultDescribe(parsed.error.issues[0], {})}`);
 }

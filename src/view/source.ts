@@ -10,8 +10,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { readRun, readRunManifest, type SynthRecord } from '../synth/synth-run.js';
 import { loadReport, readResults, summarizeFile, levelCell, modeLabel } from '../evolve/report.js';
 import { EVAL_MODES, EVOLVE_STATE_FILE, roundDir, type EvalModeName } from '../evolve/layout.js';
-import { parseTree, readTreeFile } from '../search/tree-file.js';
-import type { TreeJSON } from '../search/tree.js';
+import { readTreeFile, type TreeJSON } from '../search/tree-file.js';
 import type { ProblemResult } from '../eval/types.js';
 import { evalPlots, evolvePlots } from './plots.js';
 import type { Catalogue, EvalRow, StaticData, ViewDoc, ViewEntry, ViewKind } from './types.js';
@@ -158,7 +157,7 @@ export class ViewSource {
         const records = readRun(e.path);
         const manifest = existsSync(join(e.path, 'manifest.json')) ? readRunManifest(e.path) : null;
         const rows = records.map((r: SynthRecord) => {
-          const tree = parseTree(r.tree, `${join(e.label, 'trees')}: record "${r.id}": tree`);
+          const tree = r.tree; // validated by readRun
           return {
             id: r.id,
             level: r.level,

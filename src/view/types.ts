@@ -4,7 +4,7 @@
  * named run itself, `v3.12` the 13th tree of view v3); the page never names a file.
  */
 import type { EvalSummary } from '../eval/types.js';
-import type { TreeJSON } from '../search/tree.js';
+import type { TreeJSON } from '../search/tree-file.js';
 
 export type ViewKind = 'tree' | 'trees' | 'synth' | 'eval' | 'evolve';
 

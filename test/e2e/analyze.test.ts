@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { rstar, DEFAULT_BUNDLE } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { generateProblems } from '../../src/data/curriculum/index.js';
-import type { TreeJSON, TreeNodeJSON, TerminalReason } from '../../src/search/tree.js';
+import type { TreeJSON, TreeNodeJSON, TerminalReason } from '../../src/search/tree-file.js';
 import type { RewardModel } from '../../src/models/types.js';
 import { BatchingReward } from '../../src/models/batching/reward.js';
 import { ShardStore } from '../../src/synth/shard-store.js';

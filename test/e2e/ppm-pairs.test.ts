@@ -7,7 +7,7 @@ import { boundedEditDistance, extractPairs, readPairs, type PpmPair } from '../.
 import { extractOrm, extractQreg, readRewardExamples } from '../../src/ppm/reward-data.js';
 import { ShardStore } from '../../src/synth/shard-store.js';
 import type { SynthRecord } from '../../src/synth/synth-run.js';
-import type { TreeJSON, TreeNodeJSON } from '../../src/search/tree.js';
+import type { TreeJSON, TreeNodeJSON } from '../../src/search/tree-file.js';
 import { rstar } from '../helpers/cli.js';
 import { RSTAR_EVAL } from '../helpers/paths.js';
 

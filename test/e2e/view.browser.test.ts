@@ -15,8 +15,7 @@ import { rstar } from '../helpers/cli.js';
 import { ViewSource } from '../../src/view/source.js';
 import { startViewServer, type ViewServer } from '../../src/view/server.js';
 import { staticPage } from '../../src/view/page.js';
-import { chosenNode } from '../../src/search/tree-file.js';
-import type { TreeJSON } from '../../src/search/tree.js';
+import { chosenNode, type TreeJSON } from '../../src/search/tree-file.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'view');
 let dir: string;

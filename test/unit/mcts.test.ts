@@ -8,7 +8,7 @@ import { SearchTree, uct, selectChild, backup, update, qValue, type SearchNode }
 import { chooseAnswer } from '../../src/search/step-tree.js';
 import { aggregate, stepPrefixes } from '../../src/search/best-of-n.js';
 import { DEFAULT_SEARCH_CONFIG, SEARCH_MODES, type SearchConfig, type SearchDeps } from '../../src/search/types.js';
-import type { TreeJSON } from '../../src/search/tree.js';
+import type { TreeJSON } from '../../src/search/tree-file.js';
 import { ScriptedPolicy, ScriptedExecutor, ScriptedReward, exactJudge, step, finalStep, depthOf } from '../helpers/search-doubles.js';
 
 const base: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', temperature: 1 };

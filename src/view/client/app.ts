@@ -7,7 +7,7 @@
  */
 import type * as D3H from 'd3-hierarchy';
 import type * as Vega from 'vega';
-import type { TreeJSON, TreeNodeJSON } from '../../search/tree.js';
+import type { TreeJSON, TreeNodeJSON } from '../../search/tree-file.js';
 import type { Catalogue, EvalDoc, EvalRow, EvolveDoc, PlotDoc, StaticData, SynthDoc, SynthRow, TreeFileRow, TreesDoc, ViewDoc } from '../types.js';
 
 declare const d3: typeof D3H;
