@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractAnswer, isEquivalent, normalizeAnswer } from '../../src/grade/index.js';
 
-const eq = (a: string, b: string) => assert.ok(isEquivalent(a, b) && isEquivalent(b, a), `${a} ≡ ${b}`);
-const ne = (a: string, b: string) => assert.ok(!isEquivalent(a, b) && !isEquivalent(b, a), `${a} ≢ ${b}`);
+// The rules, not the symbolic engine's speed: a starved CPU must not turn a slow proof into "not equal".
+const RULES = { timeoutMs: 30_000 };
+const eq = (a: string, b: string) => assert.ok(isEquivalent(a, b, RULES) && isEquivalent(b, a, RULES), `${a} ≡ ${b}`);
+const ne = (a: string, b: string) => assert.ok(!isEquivalent(a, b, RULES) && !isEquivalent(b, a, RULES), `${a} ≢ ${b}`);
 
 describe('extraction', () => {
   it('takes the last \\boxed{} with brace matching', () => {
