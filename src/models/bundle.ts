@@ -66,7 +66,7 @@ export interface Bundle {
 export function readManifest(dir: string): Manifest {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) throw new Error(`${path}: no such file (is ${dir} a model bundle?)`);
-  return readJsonFile(path, manifestSchema);
+  return readJsonFile(path, manifestSchema, { invalid: 'not valid JSON' });
 }
 
 export function loadBundle(dir: string): Bundle {

@@ -292,19 +292,24 @@ export function readJsonRecords(file: string): JsonRecord[] {
 
 // ── JSON files ──
 
+/** How a JSON file's syntax error reads: `file: <invalid>: …` (a reader may keep the wording its users know). */
+export interface JsonFileOptions {
+  invalid?: string;
+}
+
 /** Reads one JSON file: `file: cannot read: …`, `file: invalid JSON: …`. */
-export function readJsonValue(file: string): unknown {
+export function readJsonValue(file: string, opts: JsonFileOptions = {}): unknown {
   const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
+    throw new Error(`${file}: ${opts.invalid ?? 'invalid JSON'}: ${(e as Error).message}`);
   }
 }
 
 /** Reads one JSON file and validates it: `file: invalid JSON: …`, `file: field "a.b": …`. */
-export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(readJsonValue(file));
+export function readJsonFile<T>(file: string, schema: z.ZodType<T>, opts: JsonFileOptions = {}): T {
+  const parsed = schema.safeParse(readJsonValue(file, opts));
   if (parsed.success) return parsed.data;
   throw new Error(`${file}: ${defaultDescribe(parsed.error.issues[0], {})}`);
 }
