@@ -37,6 +37,28 @@ test('greedy output of a prompt is the same alone and inside a left-padded batch
   assert.notEqual(batched[0][0].text, batched[1][0].text);
 });
 
+test('prompts of very different lengths are prefilled in separate passes and answer as they do alone', async () => {
+  // No prefix cache: every prompt is prefilled whole.
+  const cold = await OnnxPolicy.load(loadBundle(DEFAULT_BUNDLE), { threads: 1, kvCacheMb: 0 });
+  try {
+    const long = generateProblems({ level: 5, count: 1, seed: 4242, split: 'test' })[0].question;
+    const mixed = [questions[0], long, questions[1]];
+    const alone: string[] = [];
+    for (const q of mixed) alone.push((await cold.generate([greedy(q, 24)]))[0][0].text);
+    const passes = cold.stats.forwardPasses;
+    const steps = cold.stats.decodeSteps;
+    const together = await cold.generate(mixed.map((q) => greedy(q, 24)));
+    const prefills = cold.stats.forwardPasses - passes - (cold.stats.decodeSteps - steps);
+    assert.equal(prefills, 2, 'the long prompt is prefilled apart from the two short ones');
+    assert.deepEqual(
+      together.map((c) => c[0].text),
+      alone,
+    );
+  } finally {
+    await cold.close();
+  }
+});
+
 test('a full greedy solution stops at <end_of_code> and reports its tokens', async () => {
   const [[c]] = await engine.generate([greedy(questions[0], 400)]);
   assert.equal(c.finishReason, 'stop');

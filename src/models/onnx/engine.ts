@@ -4,6 +4,7 @@ import type { Completion, GenerateRequest, Policy } from '../types.js';
 import type { Bundle } from '../bundle.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { Rng, hashSeed } from '../../util/rng.js';
+import { prefillGroups } from './prefill-plan.js';
 import { sampleToken } from './sampler.js';
 import { PrefixCache, kvFloats, copyPlanes, type KvLayout } from './prefix-cache.js';
 import { BatchKv, kvLayout, newToPlanes, type KvShape } from './kv-batch.js';
@@ -426,22 +427,48 @@ export class OnnxPolicy implements Policy {
       }
       return block;
     });
-    const U = uniq.length;
-    const past = Math.max(1, ...hits.map((h) => h.length));
-    const S = Math.max(...prompts.map((p, u) => p.length - hits[u].length));
-    this.stats.promptTokens += prompts.reduce((a, p, u) => a + p.length - hits[u].length, 0);
+    const suffix = prompts.map((p, u) => p.length - hits[u].length);
+    this.stats.promptTokens += suffix.reduce((a, s) => a + s, 0);
+    const logits = new Float32Array(uniq.length * this.vocab);
+    for (const group of prefillGroups(suffix)) {
+      await this.prefillGroup(
+        group.map((u) => ({ u, prompt: prompts[u], hit: hits[u].length, block: blocks[u] })),
+        logits,
+      );
+    }
+    this.syncCacheStats();
+    const rows = admitted.map((p, i) => {
+      const u = rowUniq[i];
+      const seed = p.job.requests[p.req].seed ?? hashSeed(this.opts.seed, p.req);
+      // A row whose request was aborted during the prefill was already counted as dropped.
+      const done = p.job.aborted.has(p.req);
+      const n = prompts[u].length;
+      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: n, cached: n };
+      return { row, block: blocks[u], logit: u };
+    });
+    return { logits, rows };
+  }
+
+  /**
+   * One forward pass over prompts of similar suffix length: their cached prefixes are the past, the
+   * suffixes (right-padded) the input. Writes each prompt's last-position logits into `logits` at its
+   * index and its new keys/values into its block, and caches the prompt.
+   */
+  private async prefillGroup(group: Array<{ u: number; prompt: number[]; hit: number; block: Float32Array }>, logits: Float32Array): Promise<void> {
+    const U = group.length;
+    const past = Math.max(1, ...group.map((g) => g.hit));
+    const S = Math.max(...group.map((g) => g.prompt.length - g.hit));
     const pastKv = new BatchKv(this.shape, U, past);
     const ids = new BigInt64Array(U * S).fill(BigInt(this.eos));
     const mask = new BigInt64Array(U * (past + S));
     const pos = new BigInt64Array(U * S);
-    prompts.forEach((p, u) => {
-      const m = hits[u].length;
-      pastKv.fromPlanes(u, blocks[u], p.length, 0, m);
-      mask.fill(1n, u * (past + S), u * (past + S) + m);
+    group.forEach(({ prompt: p, hit: m, block }, g) => {
+      pastKv.fromPlanes(g, block, p.length, 0, m);
+      mask.fill(1n, g * (past + S), g * (past + S) + m);
       for (let j = 0; j < p.length - m; j++) {
-        ids[u * S + j] = BigInt(p[m + j]);
-        mask[u * (past + S) + past + j] = 1n;
-        pos[u * S + j] = BigInt(m + j);
+        ids[g * S + j] = BigInt(p[m + j]);
+        mask[g * (past + S) + past + j] = 1n;
+        pos[g * S + j] = BigInt(m + j);
       }
     });
     const t = performance.now();
@@ -457,22 +484,13 @@ export class OnnxPolicy implements Policy {
     this.stats.prefillMs += performance.now() - t;
     this.stats.forwardPasses++;
     const { outputs, width, offset } = this.newKv(out, past);
-    prompts.forEach((p, u) => {
-      const m = hits[u].length;
-      newToPlanes(this.shape, outputs, width, u, offset, p.length - m, blocks[u], p.length, m);
-      this.prefixCache.insert(p, (from, to) => sliceBlock(this.layout, blocks[u], p.length, from, to));
+    const all = out.logits.data as Float32Array;
+    group.forEach(({ u, prompt: p, hit: m, block }, g) => {
+      const last = (g * S + p.length - m - 1) * this.vocab;
+      logits.set(all.subarray(last, last + this.vocab), u * this.vocab);
+      newToPlanes(this.shape, outputs, width, g, offset, p.length - m, block, p.length, m);
+      this.prefixCache.insert(p, (from, to) => sliceBlock(this.layout, block, p.length, from, to));
     });
-    this.syncCacheStats();
-    const rows = admitted.map((p, i) => {
-      const u = rowUniq[i];
-      const seed = p.job.requests[p.req].seed ?? hashSeed(this.opts.seed, p.req);
-      // A row whose request was aborted during the prefill was already counted as dropped.
-      const done = p.job.aborted.has(p.req);
-      const n = prompts[u].length;
-      const row: Row = { ...p, generated: [], rng: new Rng(hashSeed(seed, p.cand)), tail: '', done, finish: 'length', length: n, cached: n };
-      return { row, block: blocks[u], logit: u * S + n - hits[u].length - 1 };
-    });
-    return { logits: out.logits.data as Float32Array, rows };
   }
 
   /** The graph's new keys/values ([rows, nKv, width, hd], the new positions from `offset`): a legacy graph's present.* hold the past first. */
