@@ -5,7 +5,7 @@ import { isUrl } from '../util/url.js';
 import { loadDataset, datasetHash, type EvalProblem } from '../eval/datasets.js';
 import { runEval } from '../eval/run-eval.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
-import { extractPairs } from '../ppm/pairs.js';
+import { extractPairs } from '../extract/pairs.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../search/types.js';
 import { readRun, runSynth, type SynthRecord } from '../synth/synth-run.js';
 import { trainPolicyBundle } from '../train/policy-bundle.js';

@@ -16,7 +16,7 @@ import { solve } from '../search/solve.js';
 import { pathTo, treeJSON, type TreeJSON, type TreeNodeJSON } from '../search/tree-file.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type Trajectory } from '../search/types.js';
 import { accumulatedCode, formatPrompt, splitStep, TAGS } from '../steps/protocol.js';
-import { extractSft, type SftExample } from '../synth/extract-sft.js';
+import { extractSft, type SftExample } from '../extract/sft.js';
 import { ShardStore } from '../synth/shard-store.js';
 import { readRun, synthRecord, type SynthRecord, type SynthRunConfig } from '../synth/synth-run.js';
 import { atomicWriteJson } from '../util/files.js';

@@ -11,8 +11,8 @@ import { samplesToTree, stepChunks, roundSftSet } from '../../src/evolve/round-d
 import type { ProbeResult } from '../../src/evolve/probe.js';
 import type { EvalProblem } from '../../src/eval/datasets.js';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { extractSft } from '../../src/synth/extract-sft.js';
-import { extractPairs } from '../../src/ppm/pairs.js';
+import { extractSft } from '../../src/extract/sft.js';
+import { extractPairs } from '../../src/extract/pairs.js';
 import { ShardStore } from '../../src/synth/shard-store.js';
 import type { SynthRecord } from '../../src/synth/synth-run.js';
 import type { Trajectory } from '../../src/search/types.js';

@@ -8,8 +8,8 @@ import { heldOutGroups, trainRewardBundle } from '../../src/train/ppm-bundle.js'
 import { runRewardTrain, type StepEvent, type TrainerEvent } from '../../src/train/trainer-process.js';
 import { loadBundle, type Bundle } from '../../src/models/bundle.js';
 import { OnnxReward, rewardTokenIds } from '../../src/models/onnx/reward.js';
-import type { PpmPair } from '../../src/ppm/pairs.js';
-import type { RewardExample } from '../../src/ppm/reward-data.js';
+import type { PpmPair } from '../../src/extract/pairs.js';
+import type { RewardExample } from '../../src/extract/reward-data.js';
 import { Rng } from '../../src/util/rng.js';
 import { rstar } from '../helpers/cli.js';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { atomicWrite } from '../../util/files.js';
 import { readRun, type SynthRecord } from '../../synth/synth-run.js';
-import { extractSft } from '../../synth/extract-sft.js';
-import { extractPairs } from '../../ppm/pairs.js';
-import { extractOrm, extractQreg } from '../../ppm/reward-data.js';
+import { extractSft } from '../../extract/sft.js';
+import { extractPairs } from '../../extract/pairs.js';
+import { extractOrm, extractQreg } from '../../extract/reward-data.js';
 import { saveJsonl } from '../../data/problems.js';
 import { UserError } from '../errors.js';
 import { floatOption, intOption } from '../options.js';

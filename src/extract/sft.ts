@@ -1,5 +1,5 @@
 import { pathTo } from '../search/tree-file.js';
-import type { SynthRecord } from './synth-run.js';
+import type { SynthRecord } from '../synth/synth-run.js';
 
 export interface SftExample {
   prompt: string;
