@@ -1,6 +1,7 @@
 import { hashSeed } from '../util/rng.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from './types.js';
-import { Meter, type SearchNode } from './tree.js';
+import type { SearchNode } from './tree.js';
+import { Meter, meteredDeps } from './meter.js';
 import { expandNode, scorePaths, newTree, budgetSpent, finishTreeSearch } from './step-tree.js';
 
 /**
@@ -14,6 +15,7 @@ export async function beamSearch(question: string, deps: SearchDeps, cfgIn: Sear
   const cfg = resolveConfig(cfgIn);
   if (!deps.reward) throw new Error('beam search needs a reward model (deps.reward)');
   const meter = new Meter();
+  const metered = meteredDeps(deps, meter);
   const tree = newTree(question);
   const treeSeed = hashSeed(cfg.seed, question);
   const finals: SearchNode[] = [];
@@ -26,10 +28,10 @@ export async function beamSearch(question: string, deps: SearchDeps, cfgIn: Sear
       break;
     }
     meter.totals.rollouts++;
-    const groups = await Promise.all(beam.map((n) => expandNode(tree, n, question, deps, cfg, treeSeed, meter)));
+    const groups = await Promise.all(beam.map((n) => expandNode(tree, n, question, metered, cfg, treeSeed)));
     const cands = groups.flat();
     const toScore = cands.filter((c) => !c.terminal || c.reason === 'answer');
-    const values = await scorePaths(tree, toScore, deps, meter);
+    const values = await scorePaths(tree, toScore, metered);
     toScore.forEach((c, i) => (c.value = values[i]));
     for (const c of cands) if (c.value === null) c.value = cfg.negativeReward;
     // Stable sort: equal scores keep generation order.

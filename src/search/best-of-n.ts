@@ -3,7 +3,7 @@ import { formatPrompt, TAGS } from '../steps/protocol.js';
 import { sampleSolutions } from './rollout.js';
 import { majorityVote } from './vote.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult, type BonAggregate } from './types.js';
-import { Meter } from './tree.js';
+import { Meter, MeteredReward } from './meter.js';
 
 /** Prefixes of a solution text ending at each `<end_of_step>`, then the whole text. */
 export function stepPrefixes(text: string): string[] {
@@ -44,11 +44,7 @@ export async function bestOfN(question: string, deps: SearchDeps, cfgIn: SearchC
   const prefixes = trajs.map((t) => (t.answer === null ? [] : stepPrefixes(t.text)));
   const flat = prefixes.flat().map((p) => prompt + p);
   let scores: number[] = [];
-  if (flat.length > 0) {
-    meter.totals.rewardCalls++;
-    meter.totals.rewardTexts += flat.length;
-    scores = await meter.wait('reward', deps.reward.score(flat));
-  }
+  if (flat.length > 0) scores = await new MeteredReward(deps.reward, meter).score(flat);
   let at = 0;
   trajs.forEach((t, i) => {
     const s = scores.slice(at, at + prefixes[i].length);

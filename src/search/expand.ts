@@ -1,6 +1,5 @@
 import { TAGS, EOS, formatPrompt, parseSolution, accumulatedCode, formatOutput } from '../steps/protocol.js';
 import type { SearchConfig, SearchDeps } from './types.js';
-import type { Meter } from './tree.js';
 
 /** One proposed next step, executed. */
 export interface StepCandidate {
@@ -25,6 +24,17 @@ export interface Expansion {
   tokens: number;
 }
 
+/** What to expand: the policy proposes `n` next steps after `prefix` (the path's text so far). */
+export interface ExpandOptions {
+  question: string;
+  prefix: string;
+  n: number;
+  seed: number;
+  /** Policy, executor and judge; the caller wraps them (./meter.ts) to count and time the calls. */
+  deps: Pick<SearchDeps, 'policy' | 'executor' | 'judge'>;
+  cfg: SearchConfig;
+}
+
 /**
  * Step-level expansion, the unit MCTS and beam search are built on: the policy proposes `n` next
  * steps for the path `prefix` (one batched request, stop at `<end_of_step>`/`<end_of_code>`), duplicate
@@ -34,28 +44,12 @@ export interface Expansion {
  * Sandbox semantics (as rStar-math): the whole path's code runs at every step, so a step is an error
  * node when the accumulated program fails; its output is the program's stdout.
  */
-export async function expandStep(
-  question: string,
-  prefix: string,
-  n: number,
-  deps: SearchDeps,
-  cfg: SearchConfig,
-  seed: number,
-  temperature = cfg.temperature,
-  meter?: Meter,
-): Promise<Expansion> {
-  const wait = <T>(kind: 'policy' | 'sandbox', p: Promise<T>): Promise<T> => (meter ? meter.wait(kind, p) : p);
+export async function expandStep({ question, prefix, n, seed, deps, cfg }: ExpandOptions): Promise<Expansion> {
   const prompt = formatPrompt(question) + prefix;
-  const [proposals] = await wait(
-    'policy',
-    deps.policy.generate([{ prompt, n, maxTokens: cfg.maxStepTokens, temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed }]),
-  );
+  const [proposals] = await deps.policy.generate([
+    { prompt, n, maxTokens: cfg.maxStepTokens, temperature: cfg.temperature, topP: cfg.topP, stop: [TAGS.endOfStep, TAGS.endOfCode, EOS], seed },
+  ]);
   let tokens = proposals.reduce((a, p) => a + p.tokens, 0);
-  if (meter) {
-    meter.totals.policyCalls++;
-    meter.totals.policySequences += n;
-    meter.totals.policyTokens += tokens;
-  }
   const seen = new Set<string>();
   const unique = proposals.filter((p) => {
     const key = p.text.trim();
@@ -64,8 +58,7 @@ export async function expandStep(
     return true;
   });
   const programs = unique.map((p) => accumulatedCode(parseSolution(prefix + p.text).steps));
-  if (meter) meter.totals.sandboxCalls += programs.length;
-  const results = await wait('sandbox', Promise.all(programs.map((code) => deps.executor.run(code, { timeoutMs: cfg.execTimeoutMs }))));
+  const results = await Promise.all(programs.map((code) => deps.executor.run(code, { timeoutMs: cfg.execTimeoutMs })));
   const candidates = unique.map((p, i): StepCandidate => {
     const terminal = p.text.includes(TAGS.endOfCode);
     const truncated = !terminal && !p.text.includes(TAGS.endOfStep);
@@ -84,30 +77,22 @@ export async function expandStep(
   });
   const finishing = candidates.filter((c) => c.terminal && c.execStatus === 'ok');
   if (finishing.length > 0) {
-    if (meter) {
-      meter.totals.policyCalls += finishing.length;
-      meter.totals.policySequences += finishing.length;
-    }
-    const answers = await wait(
-      'policy',
-      deps.policy.generate(
-        finishing.map((c, i) => ({
-          prompt: prompt + c.text + '\n' + formatOutput(c.output),
-          n: 1,
-          maxTokens: cfg.maxAnswerTokens,
-          temperature: 0,
-          topP: 1,
-          stop: [TAGS.endOfAnswer, EOS],
-          seed: seed + 7919 * (i + 1),
-        })),
-      ),
+    const answers = await deps.policy.generate(
+      finishing.map((c, i) => ({
+        prompt: prompt + c.text + '\n' + formatOutput(c.output),
+        n: 1,
+        maxTokens: cfg.maxAnswerTokens,
+        temperature: 0,
+        topP: 1,
+        stop: [TAGS.endOfAnswer, EOS],
+        seed: seed + 7919 * (i + 1),
+      })),
     );
     finishing.forEach((c, i) => {
       const a = answers[i][0];
       c.answerText = '\n' + formatOutput(c.output) + a.text;
       c.tokens += a.tokens;
       tokens += a.tokens;
-      if (meter) meter.totals.policyTokens += a.tokens;
       const sentence = parseSolution(prefix + c.text + c.answerText).answer;
       c.answer = sentence === null ? null : deps.judge.extract(sentence);
     });

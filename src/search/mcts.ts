@@ -1,6 +1,7 @@
 import { hashSeed } from '../util/rng.js';
 import { resolveConfig, type SearchConfig, type SearchDeps, type SolveResult } from './types.js';
-import { Meter, selectChild, update, backup, type SearchNode } from './tree.js';
+import { selectChild, update, backup, type SearchNode } from './tree.js';
+import { Meter, meteredDeps } from './meter.js';
 import { expandNode, scorePaths, newTree, budgetSpent, finishTreeSearch } from './step-tree.js';
 
 /**
@@ -21,6 +22,7 @@ import { expandNode, scorePaths, newTree, budgetSpent, finishTreeSearch } from '
 export async function mctsSearch(question: string, deps: SearchDeps, cfgIn: SearchConfig): Promise<SolveResult> {
   const cfg = resolveConfig(cfgIn);
   const meter = new Meter();
+  const metered = meteredDeps(deps, meter);
   const tree = newTree(question);
   const gold = cfg.gold;
   const guide = cfg.guide === 'auto' ? (deps.reward ? 'ppm' : gold !== undefined ? 'terminal' : 'vote') : cfg.guide;
@@ -44,7 +46,7 @@ export async function mctsSearch(question: string, deps: SearchDeps, cfgIn: Sear
         else backup(tree, ch, 0);
       } else if (guide === 'ppm') toScore.push(ch);
     }
-    const values = await scorePaths(tree, toScore, deps, meter);
+    const values = await scorePaths(tree, toScore, metered);
     toScore.forEach((ch, i) => {
       if (ch.terminal) backup(tree, ch, values[i]);
       else update(ch, values[i]);
@@ -69,7 +71,7 @@ export async function mctsSearch(question: string, deps: SearchDeps, cfgIn: Sear
     let node = root;
     for (;;) {
       if (node.children.length === 0) {
-        const children = await expandNode(tree, node, question, deps, cfg, treeSeed, meter);
+        const children = await expandNode(tree, node, question, metered, cfg, treeSeed);
         await onNewChildren(children);
         if (budgetSpent(cfg, meter)) break;
       }

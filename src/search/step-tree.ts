@@ -3,7 +3,8 @@ import { majorityVote } from './vote.js';
 import { parseSolution, formatPrompt } from '../steps/protocol.js';
 import { hashSeed } from '../util/rng.js';
 import type { ResolvedSearchConfig, SearchDeps, Trajectory, SelectMode, SolveResult } from './types.js';
-import { SearchTree, qValue, type Meter, type SearchNode } from './tree.js';
+import { SearchTree, qValue, type SearchNode } from './tree.js';
+import type { Meter } from './meter.js';
 
 /** Executable code of one generated step chunk. */
 export function stepCode(text: string): string {
@@ -17,6 +18,7 @@ export function stepCode(text: string): string {
  * Expands `node` with `cfg.candidates` proposals (one policy request; duplicates merged; every
  * candidate's accumulated code executed) and classifies each new child: answer terminal, invalid
  * terminal, error node (consecutive-error threshold), too deep. Values are left to the caller.
+ * `deps` are the search's metered deps (`meteredDeps`), so the calls are counted.
  */
 export async function expandNode(
   tree: SearchTree,
@@ -25,10 +27,10 @@ export async function expandNode(
   deps: SearchDeps,
   cfg: ResolvedSearchConfig,
   treeSeed: number,
-  meter: Meter,
 ): Promise<SearchNode[]> {
   const prefix = tree.pathText(node);
-  const { candidates: cands, tokens } = await expandStep(question, prefix, cfg.candidates, deps, cfg, hashSeed(treeSeed, node.tag), cfg.temperature, meter);
+  const seed = hashSeed(treeSeed, node.tag);
+  const { candidates: cands, tokens } = await expandStep({ question, prefix, n: cfg.candidates, seed, deps, cfg });
   node.expansionTokens += tokens;
   const out: SearchNode[] = [];
   for (const c of cands) {
@@ -58,17 +60,14 @@ export async function expandNode(
     }
     out.push(child);
   }
-  meter.totals.nodes = tree.nodes.length;
   return out;
 }
 
 /** Scores path texts with the reward model in one call (merged across searches by BatchingReward). */
-export async function scorePaths(tree: SearchTree, nodes: SearchNode[], deps: SearchDeps, meter: Meter): Promise<number[]> {
+export async function scorePaths(tree: SearchTree, nodes: SearchNode[], deps: SearchDeps): Promise<number[]> {
   if (nodes.length === 0) return [];
   if (!deps.reward) throw new Error('this search needs a reward model (deps.reward)');
-  meter.totals.rewardCalls++;
-  meter.totals.rewardTexts += nodes.length;
-  return meter.wait('reward', deps.reward.score(nodes.map((n) => tree.prompt + tree.pathText(n))));
+  return deps.reward.score(nodes.map((n) => tree.prompt + tree.pathText(n)));
 }
 
 /** Mean Q over a node's path (root excluded): rStar's "highest average Q" tiebreak. O(depth). */

@@ -1,6 +1,6 @@
 /**
- * The search tree shared by MCTS and beam search and its per-search meter; `toJSON` writes it in the
- * tree file format (./tree-file.ts).
+ * The search tree shared by MCTS and beam search and its per-search totals (counted by ./meter.ts);
+ * `toJSON` writes it in the tree file format (./tree-file.ts).
  *
  * Nodes live in one array; a node knows its parent and children by index, so selection and backup
  * walk one root-to-leaf path (O(depth)) and nothing scans the whole tree.
@@ -67,64 +67,6 @@ export interface SearchTotals {
 // Every totals field the search records is one the tree file declares, and the other way round.
 type Assignable<T extends U, U> = T;
 export type _TotalsFit = [Assignable<SearchTotals, Required<TreeJSON['totals']>>, Assignable<Required<TreeJSON['totals']>, SearchTotals>];
-
-type Component = 'policy' | 'reward' | 'sandbox';
-
-/**
- * Counts calls and splits one search's wall time into time awaiting each component and the
- * synchronous time in between (search bookkeeping). Overlapping awaits (beam search expands its beam
- * concurrently) share their common time, so the parts always sum to the wall time.
- */
-export class Meter {
-  readonly t0 = performance.now();
-  private last = this.t0;
-  private active: Record<Component, number> = { policy: 0, reward: 0, sandbox: 0 };
-  totals: SearchTotals = {
-    policyTokens: 0,
-    policyCalls: 0,
-    policySequences: 0,
-    rewardCalls: 0,
-    rewardTexts: 0,
-    sandboxCalls: 0,
-    rollouts: 0,
-    nodes: 0,
-    stopReason: '',
-    wallMs: 0,
-    policyMs: 0,
-    rewardMs: 0,
-    sandboxMs: 0,
-    bookkeepingMs: 0,
-  };
-
-  private tick(): void {
-    const now = performance.now();
-    const dt = now - this.last;
-    this.last = now;
-    let kinds = 0;
-    for (const k of COMPONENTS) if (this.active[k] > 0) kinds++;
-    if (kinds === 0) this.totals.bookkeepingMs += dt;
-    else for (const k of COMPONENTS) if (this.active[k] > 0) this.totals[`${k}Ms`] += dt / kinds;
-  }
-
-  async wait<T>(kind: Component, p: Promise<T>): Promise<T> {
-    this.tick();
-    this.active[kind]++;
-    try {
-      return await p;
-    } finally {
-      this.tick();
-      this.active[kind]--;
-    }
-  }
-
-  finish(): SearchTotals {
-    this.tick();
-    this.totals.wallMs = this.last - this.t0;
-    return { ...this.totals };
-  }
-}
-
-const COMPONENTS: readonly Component[] = ['policy', 'reward', 'sandbox'];
 
 export class SearchTree {
   readonly nodes: SearchNode[] = [];
