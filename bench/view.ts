@@ -14,6 +14,7 @@ import type { TreeJSON, TreeNodeJSON } from '../src/search/tree-file.js';
 import { ViewSource } from '../src/view/source.js';
 import { startViewServer } from '../src/view/server.js';
 import { findChromium, launchChromium } from '../test/helpers/chromium.js';
+import { TreeBuilder } from '../test/helpers/trees.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,37 +25,15 @@ const numArg = (name: string, dflt: number) => (arg(name) === undefined ? dflt :
 /** An MCTS-shaped tree: nodes expanded breadth-biased towards visited branches, terminals scored ±1. */
 export function syntheticTree(n: number, seed = 1): TreeJSON {
   const rng = new Rng(seed);
-  const nodes: TreeNodeJSON[] = [];
+  const builder = new TreeBuilder();
+  const nodes = builder.nodes;
   const add = (parent: TreeNodeJSON | null): TreeNodeJSON => {
-    const id = nodes.length;
-    const depth = parent ? parent.depth + 1 : 0;
-    const k = parent ? parent.children.length + 1 : 0;
-    const code = parent ? `x${depth} = x${depth - 1} * ${k} + ${rng.int(100)}\nprint(x${depth})` : '';
-    const node: TreeNodeJSON = {
-      id,
-      parent: parent ? parent.id : null,
-      tag: parent ? `${parent.tag}.${k}` : '0',
-      depth,
-      text: parent ? `# Step ${depth}: combine the previous quantity with option ${k} of this step\n${code}\n<end_of_step>` : '',
-      code,
-      output: parent ? `${rng.int(10_000)}\n` : '',
-      error: null,
-      execStatus: parent ? 'ok' : null,
-      terminal: false,
-      reason: null,
-      answer: null,
-      correct: null,
-      visits: 0,
-      q: 0,
-      qSum: 0,
-      value: null,
-      tokens: parent ? 30 + rng.int(40) : 0,
-      expansionTokens: 0,
-      children: [],
-    };
-    nodes.push(node);
-    if (parent) parent.children.push(id);
-    return node;
+    if (!parent) return builder.add({ parent: null, visits: 0, expansionTokens: 0 });
+    const depth = parent.depth + 1;
+    const k = parent.children.length + 1;
+    const code = `x${depth} = x${depth - 1} * ${k} + ${rng.int(100)}\nprint(x${depth})`;
+    const text = `# Step ${depth}: combine the previous quantity with option ${k} of this step\n${code}\n<end_of_step>`;
+    return builder.add({ parent: parent.id, text, code, output: `${rng.int(10_000)}\n`, tokens: 30 + rng.int(40), visits: 0, expansionTokens: 0 });
   };
   add(null);
   // Expand: walk down from the root choosing children at random until an unexpanded node.
@@ -87,36 +66,16 @@ export function syntheticTree(n: number, seed = 1): TreeJSON {
   }
   for (const node of nodes) node.q = node.visits ? node.qSum / node.visits : 0;
   const best = nodes.filter((x) => x.correct === true).sort((a, b) => b.q - a.q)[0];
-  return {
-    format: 'rstar-ts/tree@1',
-    mode: 'mcts',
-    guide: 'terminal',
+  return builder.tree({
     question: 'A synthetic question for the viewer benchmark: what is 6 times 7?',
     prompt: 'synthetic',
     gold: '42',
     seed,
-    config: {},
     answer: best ? '42' : null,
     ranking: best ? [{ node: best.id, score: 1, answer: '42' }] : [],
     chosen: best ? best.id : null,
-    nodes,
-    totals: {
-      policyTokens: nodes.reduce((a, x) => a + x.tokens, 0),
-      policyCalls: 0,
-      policySequences: 0,
-      rewardCalls: 0,
-      rewardTexts: 0,
-      sandboxCalls: 0,
-      rollouts: 0,
-      nodes: nodes.length,
-      stopReason: 'synthetic',
-      wallMs: 0,
-      policyMs: 0,
-      rewardMs: 0,
-      sandboxMs: 0,
-      bookkeepingMs: 0,
-    },
-  };
+    totals: { policyTokens: nodes.reduce((a, x) => a + x.tokens, 0), stopReason: 'synthetic' },
+  });
 }
 
 const median = (xs: number[]) => {

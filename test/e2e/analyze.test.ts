@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { rstar, DEFAULT_BUNDLE } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { generateProblems } from '../../src/data/curriculum/index.js';
-import type { TreeJSON, TreeNodeJSON, TerminalReason } from '../../src/search/tree-file.js';
+import type { TreeJSON } from '../../src/search/tree-file.js';
+import { buildTree, type NodeSpec } from '../helpers/trees.js';
 import type { RewardModel } from '../../src/models/types.js';
 import { BatchingReward } from '../../src/models/batching/reward.js';
 import { ShardStore } from '../../src/synth/shard-store.js';
@@ -18,74 +19,12 @@ import { readManifest } from '../../src/models/bundle.js';
 
 // ── hand-built trees ──
 
-interface Spec {
-  parent: number | null;
-  text?: string;
-  code?: string;
-  tokens?: number;
-  /** Terminal: true/false = answer right/wrong; 'invalid' = no answer. */
-  end?: boolean | 'invalid' | 'exhausted';
-  exec?: string | null;
-}
-
 const PROMPT = '<|user|>\nq?\n<|assistant|>\n';
 
-function tree(specs: Spec[], candidates = 8): TreeJSON {
-  const nodes: TreeNodeJSON[] = specs.map((s, id) => {
-    const terminal = s.end !== undefined;
-    const reason: TerminalReason | null = !terminal ? null : s.end === 'invalid' ? 'invalid' : s.end === 'exhausted' ? 'exhausted' : 'answer';
-    return {
-      id,
-      parent: s.parent,
-      tag: String(id),
-      depth: 0,
-      text: s.text ?? `<step ${id}><end_of_step>`,
-      code: s.code ?? '',
-      output: '',
-      error: null,
-      execStatus: s.parent === null ? null : (s.exec ?? 'ok'),
-      terminal,
-      reason,
-      answer: reason === 'answer' ? (s.end ? '1' : '2') : null,
-      correct: reason === 'answer' ? (s.end as boolean) : null,
-      visits: 1,
-      q: 0,
-      qSum: 0,
-      value: null,
-      tokens: s.tokens ?? 0,
-      children: [],
-    };
-  });
-  for (const n of nodes) if (n.parent !== null) nodes[n.parent].children.push(n.id);
-  return {
-    format: 'rstar-ts/tree@1',
-    mode: 'mcts',
-    guide: 'terminal',
-    question: 'q?',
-    prompt: PROMPT,
-    gold: '1',
-    seed: 0,
-    config: { candidates },
-    answer: null,
-    ranking: [],
-    nodes,
-    totals: {
-      policyTokens: 0,
-      policyCalls: 0,
-      policySequences: 0,
-      rewardCalls: 0,
-      rewardTexts: 0,
-      sandboxCalls: 0,
-      rollouts: 0,
-      nodes: nodes.length,
-      stopReason: '',
-      wallMs: 0,
-      policyMs: 0,
-      rewardMs: 0,
-      sandboxMs: 0,
-      bookkeepingMs: 0,
-    },
-  };
+/** Answers are "1" (right, `end: true`) or "2" (wrong); a step's text defaults to `<step ID><end_of_step>`. */
+function tree(specs: NodeSpec[], candidates = 8): TreeJSON {
+  const nodes = specs.map((s, id) => ({ text: `<step ${id}><end_of_step>`, answer: typeof s.end === 'boolean' ? (s.end ? '1' : '2') : null, ...s }));
+  return buildTree(nodes, { question: 'q?', prompt: PROMPT, config: { candidates } });
 }
 
 function record(id: string, level: number | null, t: TreeJSON, tokens?: number, question = `question ${id}`): SynthRecord {
@@ -134,7 +73,7 @@ function writeRun(dir: string, records: SynthRecord[], config: Record<string, un
 const A = tree([
   { parent: null },
   { parent: 0, text: '# step a\nx = 1<end_of_step>', code: 'x = 1', tokens: 10 },
-  { parent: 0, text: '# step b\ny = 1/0<end_of_step>', code: 'y = 1/0', tokens: 20, exec: 'error' },
+  { parent: 0, text: '# step b\ny = 1/0<end_of_step>', code: 'y = 1/0', tokens: 20, execStatus: 'error' },
   { parent: 1, text: '# done\nprint(x)<end_of_code>\n<output>1<end_of_output><answer>\\boxed{1}<end_of_answer>', code: 'print(x)', tokens: 5, end: true },
   { parent: 1, text: '# wrong\nprint(2)<end_of_code>', code: 'print(2)', tokens: 5, end: false },
   { parent: 1, text: '#  done \n   print(x)<end_of_code>\n<output>1\n<end_of_output> The answer is \\boxed{1}', code: 'print(x)', tokens: 6, end: true },

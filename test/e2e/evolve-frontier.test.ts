@@ -16,7 +16,7 @@ import { extractPairs } from '../../src/extract/pairs.js';
 import { ShardStore } from '../../src/synth/shard-store.js';
 import type { SynthRecord } from '../../src/synth/synth-run.js';
 import type { Trajectory } from '../../src/search/types.js';
-import { treeJSON, type TreeNodeJSON } from '../../src/search/tree-file.js';
+import { buildTree } from '../helpers/trees.js';
 import { formatSolution } from '../../src/steps/protocol.js';
 
 const problems = (level: number, n: number): EvalProblem[] =>
@@ -200,16 +200,10 @@ test("roundSftSet: replay share draws earlier rounds' trajectories of problems t
       for (const id of ids) {
         const t = traj([`x = ${id.length}`, 'print(x)'], '1', '1');
         const t2 = traj([`y = ${id.length}`, 'print(y)'], '1', '1');
-        const node = (id: number, parent: number | null, text: string, more: Partial<TreeNodeJSON>): TreeNodeJSON => ({
-          ...{ id, parent, tag: String(id), depth: parent === null ? 0 : 1, text, code: '', output: '', error: null, execStatus: null, terminal: false },
-          ...{ reason: null, answer: null, correct: null, visits: 1, q: 0, qSum: 0, value: null, tokens: 0, children: [] },
-          ...more,
-        });
-        const end = { terminal: true, reason: 'answer', answer: '1', correct: true, execStatus: 'ok' } as const;
-        const tree = treeJSON({
-          ...{ mode: 'mcts', guide: 'terminal', question: id, prompt: `P ${id}`, gold: '1', seed: 0, config: {}, answer: null, ranking: [], totals: {} },
-          nodes: [node(0, null, '', { children: [1, 2] }), node(1, 0, t.text, { ...end, q: 1 }), node(2, 0, t2.text, { ...end, q: 0.5 })],
-        });
+        const tree = buildTree(
+          [{ parent: null }, { parent: 0, text: t.text, end: true, answer: '1', q: 1 }, { parent: 0, text: t2.text, end: true, answer: '1', q: 0.5 }],
+          { question: id, prompt: `P ${id}` },
+        );
         store.append({ id, tree } as unknown as SynthRecord);
       }
       store.seal();

@@ -8,6 +8,7 @@ import { extractOrm, extractQreg, readRewardExamples } from '../../src/extract/r
 import { ShardStore } from '../../src/synth/shard-store.js';
 import type { SynthRecord } from '../../src/synth/synth-run.js';
 import type { TreeJSON, TreeNodeJSON } from '../../src/search/tree-file.js';
+import { TreeBuilder, type NodeSpec } from '../helpers/trees.js';
 import { rstar } from '../helpers/cli.js';
 import { RSTAR_EVAL } from '../helpers/paths.js';
 
@@ -16,46 +17,15 @@ import { RSTAR_EVAL } from '../helpers/paths.js';
 /** A step text far (≥ 30 edits) from any other label's text. */
 const T = (label: string) => `# ${label}\n${label.repeat(30)}\n<end_of_step>\n`;
 
-class TreeBuilder {
-  readonly nodes: TreeNodeJSON[] = [];
+class PairsTree extends TreeBuilder {
   constructor(readonly prompt = 'PROMPT\n') {
-    this.nodes.push(this.node(null, '', 0, {}));
-  }
-
-  private node(parent: number | null, text: string, q: number, extra: Partial<TreeNodeJSON>): TreeNodeJSON {
-    const id = this.nodes.length;
-    const depth = parent === null ? 0 : this.nodes[parent].depth + 1;
-    const n: TreeNodeJSON = {
-      id,
-      parent,
-      tag: parent === null ? '0' : `${this.nodes[parent].tag}.${this.nodes[parent].children.length + 1}`,
-      depth,
-      text,
-      code: '',
-      output: '',
-      error: null,
-      execStatus: parent === null ? null : 'ok',
-      terminal: false,
-      reason: null,
-      answer: null,
-      correct: null,
-      visits: 1,
-      q,
-      qSum: q,
-      value: q,
-      tokens: 1,
-      children: [],
-      ...extra,
-    };
-    if (parent !== null) this.nodes[parent].children.push(id);
-    return n;
+    super();
+    this.add({ parent: null });
   }
 
   /** An intermediate step. */
-  step(parent: number, label: string, q: number, extra: Partial<TreeNodeJSON> = {}): number {
-    const n = this.node(parent, T(label), q, extra);
-    this.nodes.push(n);
-    return n.id;
+  step(parent: number, label: string, q: number, extra: Omit<NodeSpec, 'parent'> = {}): number {
+    return this.add({ parent, text: T(label), q, value: q, tokens: 1, ...extra }).id;
   }
 
   /** A branch-ending terminal: `correct` true/false for answers, or another reason (invalid, …). */
@@ -67,36 +37,8 @@ class TreeBuilder {
     return ids.map((i) => this.nodes[i].text).join('');
   }
 
-  tree(): TreeJSON {
-    return {
-      format: 'rstar-ts/tree@1',
-      mode: 'mcts',
-      guide: 'terminal',
-      question: 'Q?',
-      prompt: this.prompt,
-      gold: '1',
-      seed: 0,
-      config: {},
-      answer: null,
-      ranking: [],
-      nodes: this.nodes.map((n) => ({ ...n, children: [...n.children] })),
-      totals: {
-        policyTokens: 0,
-        policyCalls: 0,
-        policySequences: 0,
-        rewardCalls: 0,
-        rewardTexts: 0,
-        sandboxCalls: 0,
-        rollouts: 0,
-        nodes: this.nodes.length,
-        stopReason: 'rollouts',
-        wallMs: 0,
-        policyMs: 0,
-        rewardMs: 0,
-        sandboxMs: 0,
-        bookkeepingMs: 0,
-      },
-    };
+  override tree(): TreeJSON {
+    return super.tree({ prompt: this.prompt });
   }
 }
 
@@ -127,7 +69,7 @@ function record(id: string, tree: TreeJSON): SynthRecord {
  *   H terminal wrong (−1) directly under the root
  */
 function tree1() {
-  const b = new TreeBuilder();
+  const b = new PairsTree();
   const A = b.step(0, 'A', 0.8);
   const A1 = b.end(A, 'a', 1, true);
   const A2 = b.end(A, 'b', -1, false);
@@ -192,7 +134,7 @@ test('tree 1: sibling rule at the root and final-step trajectory pairs, exactly'
   }
 });
 
-function pathIds(b: TreeBuilder, id: number): number[] {
+function pathIds(b: PairsTree, id: number): number[] {
   const out: number[] = [];
   for (let n = b.nodes[id]; n.parent !== null; n = b.nodes[n.parent]) out.push(n.id);
   return out.reverse();
@@ -216,7 +158,7 @@ test('perSide, weighting off and determinism', () => {
 });
 
 test('deeper groups: prompt is the shared prefix, margin and edit-distance filters, exhausted nodes are steps', () => {
-  const b = new TreeBuilder('Q: x\n');
+  const b = new PairsTree('Q: x\n');
   const X = b.step(0, 'X', 0.5, { terminal: true, reason: 'exhausted' });
   const P1 = b.step(X, 'P', 0.2);
   b.end(P1, 'p', 1, true);
@@ -227,13 +169,9 @@ test('deeper groups: prompt is the shared prefix, margin and edit-distance filte
   // Two near-identical siblings (2 edits apart) under the root's other child.
   const Y = b.step(0, 'Y', -0.1);
   const close = 'print(1)\n'.repeat(5);
-  const S1 = b.nodes.length;
-  b.nodes.push({ ...b.nodes[P1], id: S1, parent: Y, tag: '0.2.1', depth: 2, text: close + 'yy', q: 0.6, qSum: 0.6, children: [] });
-  b.nodes[Y].children.push(S1);
+  const S1 = b.step(Y, 'S', 0.6, { text: close + 'yy' });
   b.end(S1, 's', 1, true);
-  const S2 = b.nodes.length;
-  b.nodes.push({ ...b.nodes[P1], id: S2, parent: Y, tag: '0.2.2', depth: 2, text: close + 'zz', q: -0.6, qSum: -0.6, children: [] });
-  b.nodes[Y].children.push(S2);
+  const S2 = b.step(Y, 'S', -0.6, { text: close + 'zz' });
   b.end(S2, 't', -1, false);
 
   const stepPairs = (o: Parameters<typeof extractPairs>[1]) => extractPairs([record('q', b.tree())], o).filter((p) => p.depth !== undefined);
@@ -260,7 +198,7 @@ test('deeper groups: prompt is the shared prefix, margin and edit-distance filte
 test('identical pairs across records are kept once; trees without gold give no pairs', () => {
   const { b } = tree1();
   assert.equal(extractPairs([record('p1', b.tree()), record('p1', b.tree())]).length, 8);
-  const nogold = new TreeBuilder();
+  const nogold = new PairsTree();
   const a = nogold.step(0, 'A', 0.5);
   nogold.end(a, 'a', 0.5, null);
   const c = nogold.step(0, 'C', -0.5);
@@ -441,12 +379,12 @@ test('rstar extract ppm|orm|qreg on run directories', () => {
   const run1 = join(dir, 'run1');
   const run2 = join(dir, 'run2');
   const t1 = tree1().b.tree();
-  const other = new TreeBuilder('OTHER\n');
+  const other = new PairsTree('OTHER\n');
   const a = other.step(0, 'K', 0.7);
   other.end(a, 'k', 1, true);
   const z = other.step(0, 'Z', -0.7);
   other.end(z, 'z', -1, false);
-  const recs1 = [record('p1', t1), record('p2', other.tree()), record('p3', new TreeBuilder().tree())];
+  const recs1 = [record('p1', t1), record('p2', other.tree()), record('p3', new PairsTree().tree())];
   makeRun(run1, recs1);
   makeRun(run2, [record('p4', { ...t1, prompt: 'ANOTHER\n' })]);
 
