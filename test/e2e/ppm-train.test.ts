@@ -55,6 +55,36 @@ function makeExamples(pairs: PpmPair[], kind: 'orm' | 'qreg'): RewardExample[] {
 }
 
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
+const stepsOf = (events: TrainerEvent[]) => events.filter((e): e is StepEvent => e.event === 'step');
+
+/** A reward bundle trained from `policy` on the CPU, with the settings every run here shares; its manifest and step events. */
+async function trainReward(policy: string, o: { objective: 'pairwise' | 'orm'; data: string; pairs?: string; out: string; maxSteps: number }) {
+  const events: TrainerEvent[] = [];
+  const manifest = await trainRewardBundle({
+    ...o,
+    policy,
+    valFraction: 0.2,
+    batchSize: 16,
+    lr: 3e-3,
+    seed: 0,
+    device: 'cpu',
+    command: 'test',
+    onEvent: (e) => events.push(e),
+    onStderr: () => {},
+  });
+  return { manifest, steps: stepsOf(events) };
+}
+
+/** A bundle's reward-model scores of each pair's chosen and rejected texts, in that order. */
+async function scorePairs(bundle: Bundle, pairs: PpmPair[]): Promise<number[]> {
+  const reward = await OnnxReward.load(bundle);
+  try {
+    return await reward.score(pairs.flatMap((p) => [p.prompt + p.chosen, p.prompt + p.rejected]));
+  } finally {
+    await reward.close();
+  }
+}
 
 describe('PPM training (real PyTorch + ONNX Runtime)', () => {
   let dir: string;
@@ -105,24 +135,8 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
 
   test('pairwise: loss decreases, held-out pair accuracy > 0.9, and the bundle holds policy + PPM', { timeout: 600_000 }, async () => {
     const out = join(dir, 'ppm');
-    const events: TrainerEvent[] = [];
-    const manifest = await trainRewardBundle({
-      objective: 'pairwise',
-      data: pairsFile,
-      policy,
-      out,
-      valFraction: 0.2,
-      maxSteps: 50,
-      batchSize: 16,
-      lr: 3e-3,
-      seed: 0,
-      device: 'cpu',
-      command: 'test',
-      onEvent: (e) => events.push(e),
-      onStderr: () => {},
-    });
+    const { manifest, steps } = await trainReward(policy, { objective: 'pairwise', data: pairsFile, out, maxSteps: 50 });
     lap('pairwise');
-    const steps = events.filter((e): e is StepEvent => e.event === 'step');
     const first = steps[0].loss;
     const last = steps[steps.length - 1].loss;
     assert.ok(first > 0.5, `initial BT loss ${first} should be near ln 2`);
@@ -146,10 +160,8 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     assert.deepEqual(bundle.manifest.policy, pol.manifest.policy);
     assert.deepEqual(bundle.manifest.architecture, pol.manifest.architecture);
     assert.ok(bundle.ppmPath && bundle.policyPath);
-    const reward = await OnnxReward.load(bundle);
     const fresh = makePairs(4, 2, 99); // problems never seen
-    const scores = await reward.score(fresh.flatMap((p) => [p.prompt + p.chosen, p.prompt + p.rejected]));
-    await reward.close();
+    const scores = await scorePairs(bundle, fresh);
     for (let i = 0; i < fresh.length; i++) assert.ok(scores[2 * i] > scores[2 * i + 1], `fresh pair ${i}: ${scores[2 * i]} vs ${scores[2 * i + 1]}`);
     assert.ok(scores.every((s) => s >= -1 && s <= 1));
   });
@@ -161,23 +173,8 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     // orm through the bundle builder: --pairs gives the held-out problems (the same as the pairwise run's).
     const ormData = join(dir, 'orm.jsonl');
     writeFileSync(ormData, jsonl(makeExamples(pairs, 'orm')));
-    const events: TrainerEvent[] = [];
-    const manifest = await trainRewardBundle({
-      objective: 'orm',
-      data: ormData,
-      pairs: pairsFile,
-      policy,
-      out: join(dir, 'orm'),
-      valFraction: 0.2,
-      maxSteps: 60,
-      batchSize: 16,
-      lr: 3e-3,
-      seed: 0,
-      device: 'cpu',
-      command: 'test',
-      onEvent: (e) => events.push(e),
-      onStderr: () => {},
-    });
+    const trained = await trainReward(policy, { objective: 'orm', data: ormData, pairs: pairsFile, out: join(dir, 'orm'), maxSteps: 60 });
+    const manifest = trained.manifest;
     lap('orm');
     assert.equal(
       readFileSync(join(dir, 'orm', 'work', 'val_pairs.jsonl'), 'utf8'),
@@ -189,11 +186,9 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
       0.2,
       0,
     );
-    const ormTrain = readFileSync(join(dir, 'orm', 'work', 'train.jsonl'), 'utf8')
-      .trim()
-      .split('\n');
+    const ormTrain = lines(join(dir, 'orm', 'work', 'train.jsonl'));
     assert.equal(ormTrain.length, 2 * pairs.filter((p) => !held.has(p.problem_id!)).length, 'held-out problems are not trained on');
-    let steps = events.filter((e): e is StepEvent => e.event === 'step');
+    let steps = trained.steps;
     assert.ok(steps[steps.length - 1].loss < steps[0].loss * 0.7, `orm loss ${steps[0].loss} → ${steps[steps.length - 1].loss}`);
     const m = manifest.ppm!.metrics as Record<string, number>;
     accuracies.orm = m.pair_accuracy;
@@ -202,14 +197,10 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
     // The recorded pair accuracy is the share of held-out pairs the exported ORM ranks right (ONNX vs
     // PyTorch numerics may flip at most one near-tie).
     const heldPairs = pairs.filter((p) => held.has(p.problem_id!));
-    const valLines = readFileSync(join(dir, 'ppm', 'work', 'val_pairs.jsonl'), 'utf8')
-      .trim()
-      .split('\n');
+    const valLines = lines(join(dir, 'ppm', 'work', 'val_pairs.jsonl'));
     assert.equal(heldPairs.length, valLines.length);
     assert.equal((manifest.ppm!.metrics as { val_pairs: { pairs: number } }).val_pairs.pairs, heldPairs.length);
-    const orm = await OnnxReward.load(loadBundle(join(dir, 'orm')));
-    const ormScores = await orm.score(heldPairs.flatMap((p) => [p.prompt + p.chosen, p.prompt + p.rejected]));
-    await orm.close();
+    const ormScores = await scorePairs(loadBundle(join(dir, 'orm')), heldPairs);
     const ranked = heldPairs.filter((_, i) => ormScores[2 * i] > ormScores[2 * i + 1]).length;
     assert.ok(
       Math.abs(m.pair_accuracy * heldPairs.length - ranked) <= 1,
@@ -246,7 +237,7 @@ describe('PPM training (real PyTorch + ONNX Runtime)', () => {
       { ...quiet, onEvent: (e) => qEvents.push(e) },
     );
     lap('qreg');
-    steps = qEvents.filter((e): e is StepEvent => e.event === 'step');
+    steps = stepsOf(qEvents);
     assert.ok(steps[steps.length - 1].loss < steps[0].loss * 0.7, `qreg loss ${steps[0].loss} → ${steps[steps.length - 1].loss}`);
     accuracies.qreg = q.metrics.pair_accuracy;
     assert.equal(q.metrics.objective, 'qreg');
