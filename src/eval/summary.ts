@@ -1,22 +1,15 @@
 import type { CurvePoint, EvalSummary, GroupSummary, ProblemResult } from './types.js';
 
-export interface SummaryInfo {
-  dataset: string;
-  data: string;
-  mode: string;
-  seed: number;
-  samples: number;
-  temperature: number;
-  reward: string | null;
-  oracle: boolean;
+/** What summarize() takes besides the results: the run's fields of the summary, and the mode's own metric. */
+export type SummaryInfo = Pick<
+  EvalSummary,
+  'dataset' | 'data' | 'mode' | 'seed' | 'samples' | 'temperature' | 'reward' | 'oracle' | 'resumed' | 'wallSeconds' | 'totalWallSeconds'
+> & {
   /** The mode's own metric name in the accuracy-vs-tokens table (`pass@1`, `maj@8`, …). */
   metric: string;
   /** Ladder k for the mode's own row. */
   k: number;
-  resumed: number;
-  wallSeconds: number;
-  totalWallSeconds: number;
-}
+};
 
 function groupBy(results: ProblemResult[], key: (r: ProblemResult) => string | undefined): GroupSummary[] {
   const m = new Map<string, GroupSummary>();
