@@ -58,12 +58,25 @@ const ordered = (names: string[], order: readonly string[]) => [
   ...[...new Set(names)].filter((s) => !order.includes(s)),
 ];
 
+/** A line per series across rounds: the mark and encoding of the single plot and of each level's panel. */
+function roundLines(points: RoundPoint[], y: string, order: readonly string[] = []) {
+  const series = ordered(
+    points.map((p) => p.series),
+    order,
+  );
+  return {
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: roundAxis(points.map((p) => p.round)),
+      y: pctAxis(y),
+      color: color(series),
+      tooltip: [{ field: 'series' }, { field: 'round' }, { field: 'accuracy', format: '.1f' }],
+    },
+  };
+}
+
 /** Lines per series across rounds (accuracy % or coverage %). */
 export function perRoundSpec(opts: { title: string; y: string; points: RoundPoint[]; order?: readonly string[] }): vl.TopLevelSpec {
-  const series = ordered(
-    opts.points.map((p) => p.series),
-    opts.order ?? [],
-  );
   return {
     $schema: SCHEMA,
     title: opts.title,
@@ -71,39 +84,19 @@ export function perRoundSpec(opts: { title: string; y: string; points: RoundPoin
     height: HEIGHT,
     background: 'white',
     data: { values: opts.points },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: roundAxis(opts.points.map((p) => p.round)),
-      y: pctAxis(opts.y),
-      color: color(series),
-      tooltip: [{ field: 'series' }, { field: 'round' }, { field: 'accuracy', format: '.1f' }],
-    },
+    ...roundLines(opts.points, opts.y, opts.order),
   } as vl.TopLevelSpec;
 }
 
 /** The same lines, one small panel per level (`level` of every point). */
 export function perLevelSpec(opts: { title: string; y: string; points: RoundPoint[]; order?: readonly string[]; levels: string[] }): vl.TopLevelSpec {
-  const series = ordered(
-    opts.points.map((p) => p.series),
-    opts.order ?? [],
-  );
   return {
     $schema: SCHEMA,
     title: opts.title,
     background: 'white',
     data: { values: opts.points.map((p) => ({ ...p, level: `level ${p.level}` })) },
     facet: { column: { field: 'level', type: 'nominal', title: null, sort: opts.levels.map((l) => `level ${l}`) } },
-    spec: {
-      width: 150,
-      height: 180,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: roundAxis(opts.points.map((p) => p.round)),
-        y: pctAxis(opts.y),
-        color: color(series),
-        tooltip: [{ field: 'series' }, { field: 'round' }, { field: 'accuracy', format: '.1f' }],
-      },
-    },
+    spec: { width: 150, height: 180, ...roundLines(opts.points, opts.y, opts.order) },
   } as vl.TopLevelSpec;
 }
 
