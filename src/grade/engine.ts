@@ -4,6 +4,7 @@
  * functions as fixed pseudo-random functions), free-symbol collection, and random-point sampling.
  */
 import { ComputeEngine } from '@cortex-js/compute-engine';
+import { rat, type Rational } from './normalize.js';
 
 type Json = unknown;
 type Expr = NonNullable<ReturnType<ComputeEngine['parse']>>;
@@ -596,30 +597,15 @@ export function samplePoints(symbols: string[], nInt = 6, nFrac = 4): Array<Map<
 // ---------------------------------------------------------------------------------------------
 // Exact rational evaluation (BigInt) of constant arithmetic, so that big integers compare exactly.
 
-interface Q {
-  n: bigint;
-  d: bigint;
-}
-function qgcd(a: bigint, b: bigint): bigint {
-  a = a < 0n ? -a : a;
-  b = b < 0n ? -b : b;
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-function q(n: bigint, d: bigint): Q {
+function q(n: bigint, d: bigint): Rational {
   if (d === 0n) throw new Unsupported('division by zero');
-  if (d < 0n) {
-    n = -n;
-    d = -d;
-  }
-  const g = qgcd(n, d) || 1n;
-  return { n: n / g, d: d / g };
+  return rat(n, d);
 }
 const MAX_BITS = 20000n;
 function bits(x: bigint): bigint {
   return BigInt((x < 0n ? -x : x).toString(16).length * 4);
 }
-function qpow(b: Q, e: bigint): Q {
+function qpow(b: Rational, e: bigint): Rational {
   if (e < 0n) return qpow(q(b.d, b.n), -e);
   // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only
   const nb = bits(b.n) > bits(b.d) ? bits(b.n) : bits(b.d);
@@ -627,7 +613,7 @@ function qpow(b: Q, e: bigint): Q {
   return q(b.n ** e, b.d ** e);
 }
 
-function ex(j: Json): Q {
+function ex(j: Json): Rational {
   if (typeof j === 'number') {
     if (Number.isSafeInteger(j)) return q(BigInt(j), 1n);
     // A written decimal (1.5 in 1.5\\times 10^{20}) is exact as its shortest decimal form.
@@ -695,7 +681,7 @@ function ex(j: Json): Q {
 }
 
 /** The exact rational value of constant integer/rational arithmetic; null otherwise. */
-export function exactValue(j: Json): { n: bigint; d: bigint } | null {
+export function exactValue(j: Json): Rational | null {
   try {
     return ex(j);
   } catch (e) {
