@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { TrainerEvent } from '../train/events.js';
 
 export interface Progress {
   tick(fields?: Record<string, string | number>): void;
@@ -54,4 +55,13 @@ export function startProgress(label: string, total: number, quiet = false): Prog
     },
     stop() {},
   };
+}
+
+/** A trainer event as one `train <event>: k=v …` line (numbers to 5 significant digits, nested values left out). */
+export function trainerEventLine(e: TrainerEvent): string {
+  const { event, ...rest } = e as Record<string, unknown>;
+  return `train ${event}: ${Object.entries(rest)
+    .filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
+    .join(' ')}`;
 }

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { formatSummary } from '../../eval/summary.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
+import { gracefulStop } from '../interrupt.js';
 import { intOption } from '../options.js';
 
 export function registerEval(program: Command): void {
@@ -61,13 +62,7 @@ export function registerEval(program: Command): void {
     const rt: Runtime | null = q
       ? null
       : await openRuntime({ bundle: o.bundle, threads: o.threads, seed: o.seed, unsafeNoSandbox: o.unsafeNoSandbox, ...modelOptions(o) });
-    const abort = new AbortController();
-    const onSigint = () => {
-      if (abort.signal.aborted) process.exit(130);
-      abort.abort();
-      process.stderr.write('\nstopping: finishing the problems in flight (Ctrl-C again to quit now; --resume continues)\n');
-    };
-    process.on('SIGINT', onSigint);
+    const stop = gracefulStop({ stopping: '\nstopping: finishing the problems in flight (Ctrl-C again to quit now; --resume continues)\n' });
     try {
       const cfg: SearchConfig = { ...searchConfigFrom(o), keepTree: false };
       const needsReward = REWARD_MODES.includes(mode) || (mode === 'mcts' && cfg.guide === 'ppm');
@@ -146,7 +141,7 @@ export function registerEval(program: Command): void {
         datasetHash: fullHash,
         rewardName,
         oracle,
-        signal: abort.signal,
+        signal: stop.signal,
         treesDir: o.saveTrees,
         onResume: ({ kept, droppedBytes, duplicates }) => {
           if (!o.quiet) {
@@ -167,10 +162,10 @@ export function registerEval(program: Command): void {
       bar.stop();
       if (rt) summary.meanPolicyBatch = rt.batching.meanBatchSize();
       if (rt?.engine) summary.kvCache = rt.engine.kvCacheSummary();
-      if (abort.signal.aborted) process.stderr.write(`stopped early: ${summary.n} of ${problems.length} problems done\n`);
+      if (stop.signal.aborted) process.stderr.write(`stopped early: ${summary.n} of ${problems.length} problems done\n`);
       if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(formatSummary(summary) + '\n');
-      if (abort.signal.aborted) process.exitCode = 130;
+      if (stop.signal.aborted) process.exitCode = 130;
     } catch (e) {
       if (e instanceof UserError) throw e;
       const msg = (e as Error).message;
@@ -178,7 +173,7 @@ export function registerEval(program: Command): void {
       if (/cannot resume|meta\.json|invalid result record/.test(msg)) throw new UserError(msg);
       throw e;
     } finally {
-      process.off('SIGINT', onSigint);
+      stop.dispose();
       await rt?.close();
     }
   });

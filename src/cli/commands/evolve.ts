@@ -3,7 +3,8 @@ import { loadEvolveConfig, type EvolveConfig } from '../../evolve/config.js';
 import { runEvolve, type EvolveHooks } from '../../evolve/evolve.js';
 import { ablateRewardModels, ablateSftData } from '../../evolve/ablation.js';
 import { floatOption } from '../options.js';
-import { startProgress } from '../progress.js';
+import { startProgress, trainerEventLine } from '../progress.js';
+import { gracefulStop } from '../interrupt.js';
 import { UserError } from '../errors.js';
 import { RuntimeOptionsError } from '../../runtime.js';
 import { intOption } from '../options.js';
@@ -28,32 +29,18 @@ export function registerEvolve(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const abort = new AbortController();
-      const onSigint = () => {
-        if (abort.signal.aborted) process.exit(130);
-        abort.abort();
-        process.stderr.write('\nstopping after the work in flight (Ctrl-C again to quit now; rerun the same command to continue)\n');
-      };
-      process.on('SIGINT', onSigint);
+      const stop = gracefulStop({ stopping: '\nstopping after the work in flight (Ctrl-C again to quit now; rerun the same command to continue)\n' });
       const t0 = Date.now();
       try {
         const state = await runEvolve(
           cfg,
-          { out: o.out, command: ['rstar', ...process.argv.slice(2)].join(' '), untilRound: o.untilRound, noEval: o.eval === false, signal: abort.signal },
+          { out: o.out, command: ['rstar', ...process.argv.slice(2)].join(' '), untilRound: o.untilRound, noEval: o.eval === false, signal: stop.signal },
           {
             log: (l) => o.quiet || process.stderr.write(`evolve: ${l}\n`),
             progress: (label, total) => startProgress(label, total, o.quiet),
             onTrainerEvent: (e) => {
               if (o.quiet) return;
-              if (e.event === 'step' || e.event === 'done' || e.event === 'eval') {
-                const { event, ...rest } = e as Record<string, unknown>;
-                process.stderr.write(
-                  `train ${event}: ${Object.entries(rest)
-                    .filter(([, v]) => typeof v !== 'object')
-                    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
-                    .join(' ')}\n`,
-                );
-              }
+              if (e.event === 'step' || e.event === 'done' || e.event === 'eval') process.stderr.write(trainerEventLine(e) + '\n');
             },
           },
         );
@@ -64,14 +51,14 @@ export function registerEvolve(program: Command): void {
             `evolve: ${done}/${state.rounds.length} rounds complete in ${o.out} (${Math.round((Date.now() - t0) / 1000)} s this run); report: rstar report --run ${o.out}\n`,
           );
         }
-        if (abort.signal.aborted) process.exitCode = 130;
+        if (stop.signal.aborted) process.exitCode = 130;
       } catch (e) {
         if (e instanceof RuntimeOptionsError) throw new UserError(e.message);
         const msg = (e as Error).message;
         if (/cannot resume|no checkpoint\.pt|not found|no verified trajectories|no preference pairs|model bundle/.test(msg)) throw new UserError(msg);
         throw e;
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
 }

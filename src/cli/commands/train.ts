@@ -6,6 +6,7 @@ import { REWARD_OBJECTIVES } from '../../train/trainer-process.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
 import { trainerFlag } from '../trainer-flags.js';
+import { trainerEventLine } from '../progress.js';
 
 /**
  * `rstar train`: the flags that pass through to the trainer (--lr, --device, --seed, ...) are built
@@ -148,14 +149,6 @@ export function registerTrain(program: Command): void {
 function progress(json: boolean | undefined): (e: TrainerEvent) => void {
   return (e) => {
     if (json) process.stdout.write(JSON.stringify(e) + '\n');
-    else if (e.event === 'step' || e.event === 'eval' || e.event === 'start' || e.event === 'done') {
-      const { event, ...rest } = e as Record<string, unknown>;
-      process.stderr.write(
-        `train ${event}: ${Object.entries(rest)
-          .filter(([, v]) => typeof v !== 'object')
-          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(5)) : v}`)
-          .join(' ')}\n`,
-      );
-    }
+    else if (e.event === 'step' || e.event === 'eval' || e.event === 'start' || e.event === 'done') process.stderr.write(trainerEventLine(e) + '\n');
   };
 }

@@ -9,6 +9,7 @@ import type { SearchDeps } from '../../search/types.js';
 import type { EvalProblem } from '../../eval/datasets.js';
 import type { RunSettings } from '../../queue/settings.js';
 import { UserError } from '../errors.js';
+import { gracefulStop } from '../interrupt.js';
 import { intOption, floatOption } from '../options.js';
 
 const short = (h: string | null | undefined) => (h ? h.slice(0, 12) : 'none');
@@ -55,17 +56,11 @@ export function registerWorker(program: Command): void {
         throw new UserError((e as Error).message);
       }
       const log = (line: string) => process.stderr.write(line + '\n');
-      const abort = new AbortController();
-      const onSigint = () => {
-        if (abort.signal.aborted) {
-          log('worker: leaving now; the jobs in flight go back to the queue when their lock expires');
-          process.exit(130);
-        }
-        abort.abort();
-        log('worker: finishing the problems in flight, then leaving (Ctrl-C again to leave now)');
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', onSigint);
+      const stop = gracefulStop({
+        stopping: 'worker: finishing the problems in flight, then leaving (Ctrl-C again to leave now)\n',
+        leaving: 'worker: leaving now; the jobs in flight go back to the queue when their lock expires\n',
+        signals: ['SIGINT', 'SIGTERM'],
+      });
       const served = isUrl(o.policy);
       let rt: Runtime | null = null;
       const sha = (dir: string, part: 'policy' | 'ppm') => {
@@ -82,7 +77,7 @@ export function registerWorker(program: Command): void {
             concurrency: o.concurrency,
             lockMs: o.lockMs,
             idleExitMs: o.idleExit !== undefined ? o.idleExit * 1000 : undefined,
-            signal: abort.signal,
+            signal: stop.signal,
             log,
             onJob: (e) => {
               if (!o.quiet)
@@ -159,8 +154,7 @@ export function registerWorker(program: Command): void {
         if (e instanceof QueueUnreachableError) throw new UserError(e.message);
         throw e;
       } finally {
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
+        stop.dispose();
         await (rt as Runtime | null)?.close();
       }
     });
