@@ -11,7 +11,7 @@
 import type { Completion, GenerateRequest, Policy, RewardModel } from '../models/types.js';
 import type { ExecOptions, ExecResult, Executor } from '../sandbox/types.js';
 import type { SearchDeps } from './types.js';
-import type { SearchTotals } from './tree.js';
+import { emptyTotals, type SearchTotals } from './tree.js';
 
 type Component = 'policy' | 'reward' | 'sandbox';
 
@@ -24,22 +24,7 @@ export class Meter {
   readonly t0 = performance.now();
   private last = this.t0;
   private active: Record<Component, number> = { policy: 0, reward: 0, sandbox: 0 };
-  totals: SearchTotals = {
-    policyTokens: 0,
-    policyCalls: 0,
-    policySequences: 0,
-    rewardCalls: 0,
-    rewardTexts: 0,
-    sandboxCalls: 0,
-    rollouts: 0,
-    nodes: 0,
-    stopReason: '',
-    wallMs: 0,
-    policyMs: 0,
-    rewardMs: 0,
-    sandboxMs: 0,
-    bookkeepingMs: 0,
-  };
+  totals: SearchTotals = emptyTotals();
 
   private tick(): void {
     const now = performance.now();

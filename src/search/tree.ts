@@ -68,6 +68,26 @@ export interface SearchTotals {
 type Assignable<T extends U, U> = T;
 export type _TotalsFit = [Assignable<SearchTotals, Required<TreeJSON['totals']>>, Assignable<Required<TreeJSON['totals']>, SearchTotals>];
 
+/** Totals before anything is counted. */
+export function emptyTotals(): SearchTotals {
+  return {
+    policyTokens: 0,
+    policyCalls: 0,
+    policySequences: 0,
+    rewardCalls: 0,
+    rewardTexts: 0,
+    sandboxCalls: 0,
+    rollouts: 0,
+    nodes: 0,
+    stopReason: '',
+    wallMs: 0,
+    policyMs: 0,
+    rewardMs: 0,
+    sandboxMs: 0,
+    bookkeepingMs: 0,
+  };
+}
+
 export class SearchTree {
   readonly nodes: SearchNode[] = [];
 

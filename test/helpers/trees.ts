@@ -6,6 +6,7 @@
  * another reason.
  */
 import { treeJSON, type TerminalReason, type TreeJSON, type TreeNodeJSON } from '../../src/search/tree-file.js';
+import { emptyTotals } from '../../src/search/tree.js';
 
 export interface NodeSpec extends Partial<Omit<TreeNodeJSON, 'id' | 'parent' | 'tag' | 'depth' | 'children'>> {
   /** The parent's id; null for the root, which is added first. */
@@ -14,7 +15,7 @@ export interface NodeSpec extends Partial<Omit<TreeNodeJSON, 'id' | 'parent' | '
   end?: boolean | Exclude<TerminalReason, 'answer'>;
 }
 
-/** Tree-level fields; `totals` are merged over zero totals. */
+/** Tree-level fields; `totals` are merged over empty ones (with the node count). */
 export type TreeFields = Partial<Omit<TreeJSON, 'format' | 'nodes'>>;
 
 export class TreeBuilder {
@@ -68,7 +69,7 @@ export class TreeBuilder {
       ranking: [],
       ...rest,
       nodes: this.nodes.map((n) => ({ ...n, children: [...n.children] })),
-      totals: { ...zeroTotals(this.nodes.length), ...totals },
+      totals: { ...emptyTotals(), nodes: this.nodes.length, ...totals },
     });
   }
 }
@@ -78,23 +79,4 @@ export function buildTree(nodes: NodeSpec[], fields: TreeFields = {}): TreeJSON 
   const b = new TreeBuilder();
   for (const n of nodes) b.add(n);
   return b.tree(fields);
-}
-
-function zeroTotals(nodes: number): Required<TreeJSON['totals']> {
-  return {
-    policyTokens: 0,
-    policyCalls: 0,
-    policySequences: 0,
-    rewardCalls: 0,
-    rewardTexts: 0,
-    sandboxCalls: 0,
-    rollouts: 0,
-    nodes,
-    stopReason: 'rollouts',
-    wallMs: 0,
-    policyMs: 0,
-    rewardMs: 0,
-    sandboxMs: 0,
-    bookkeepingMs: 0,
-  };
 }
