@@ -71,4 +71,4 @@ export type { EvolveConfig } from './evolve/config.js';
 /** Rounds of MCTS synthesis → policy SFT → PPM training → held-out eval; resumable. */
 export { runEvolve } from './evolve/evolve.js';
 export type { EvolveOptions, EvolveHooks } from './evolve/evolve.js';
-export type { EvolveState } from './evolve/layout.js';
+export type { EvolveState } from './evolve/state.js';

@@ -15,7 +15,8 @@ import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import { hashSeed } from '../util/rng.js';
 import { policySftSettings, type EvolveConfig } from './config.js';
-import { EVOLVE_STATE_FILE, roundDir, type EvolveState } from './layout.js';
+import { roundDir } from './layout.js';
+import { readEvolveRun } from './state.js';
 import type { EvolveHooks } from './evolve.js';
 import { atomicWrite } from '../util/files.js';
 
@@ -38,13 +39,6 @@ export interface RewardModelAblation {
   heldOutPairs: number;
   heldOut: number;
   rows: Array<{ model: string; pairAccuracy: number | null; bestOfN: Record<string, number> | null; mcts: Record<string, number> | null }>;
-}
-
-function readState(out: string): { state: EvolveState; cfg: EvolveConfig } {
-  const p = join(out, EVOLVE_STATE_FILE);
-  if (!existsSync(p)) throw new Error(`${p}: not found (is this an rstar evolve run directory?)`);
-  const state = JSON.parse(readFileSync(p, 'utf8')) as EvolveState;
-  return { state, cfg: state.config as unknown as EvolveConfig };
 }
 
 function roundRecords(out: string, cfg: EvolveConfig, r: number): SynthRecord[] {
@@ -96,7 +90,7 @@ async function evaluate(
  * policy-alone (greedy) accuracy per level on the held-out set.
  */
 export async function ablateSftData(out: string, opts: { round: number; samples: number }, h: EvolveHooks): Promise<SftDataAblation> {
-  const { state, cfg } = readState(out);
+  const { state, cfg } = readEvolveRun(out);
   const round = state.rounds[opts.round];
   if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
   const dir = join(out, 'ablation', `sft-data-r${opts.round}`);
@@ -196,7 +190,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
  * reward-guided MCTS accuracy per level, with majority vote (self-consistency@N) as the no-reward baseline.
  */
 export async function ablateRewardModels(out: string, opts: { round: number; heldOut: number }, h: EvolveHooks): Promise<RewardModelAblation> {
-  const { state, cfg } = readState(out);
+  const { state, cfg } = readEvolveRun(out);
   const round = state.rounds[opts.round];
   if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
   const dir = join(out, 'ablation', `reward-models-r${opts.round}`);

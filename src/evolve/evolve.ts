@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { isUrl } from '../util/url.js';
@@ -12,10 +12,11 @@ import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
 import type { TrainerEvent } from '../train/trainer-process.js';
 import { hashSeed } from '../util/rng.js';
-import { evolveConfigSchema, policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
+import { policySftSettings, sftSchedule, type EvolveConfig } from './config.js';
 import { roundPool, seededOrder } from './frontier.js';
 import { roundSftSet, runSampling, type RoundRun } from './round-data.js';
-import { EVOLVE_STATE_FILE, evalFile, roundDir, type EvalModeName, type EvolveRound, type EvolveState } from './layout.js';
+import { evalFile, roundDir, type EvalModeName } from './layout.js';
+import { evolveStatePath, newEvolveState, readEvolveState, recordedConfig, writeEvolveState, type EvolveRound, type EvolveState } from './state.js';
 import { atomicWrite } from '../util/files.js';
 import { timeStage, type StageClockOptions } from './stage-clock.js';
 
@@ -67,48 +68,21 @@ function solvedIds(records: SynthRecord[]): Set<string> {
  */
 export async function runEvolve(cfg: EvolveConfig, o: EvolveOptions, h: EvolveHooks): Promise<EvolveState> {
   mkdirSync(o.out, { recursive: true });
-  const statePath = join(o.out, EVOLVE_STATE_FILE);
+  const statePath = evolveStatePath(o.out);
   const base = cfg.base ?? cfg.bootstrap;
   if (!existsSync(join(base, 'checkpoint.pt'))) throw new Error(`${base}: no checkpoint.pt; every round fine-tunes this bundle (set "base" in the config)`);
 
   let state: EvolveState;
   if (existsSync(statePath)) {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as EvolveState;
-    // Parsed again so a run recorded before a new optional field (with its default) still resumes.
-    const recorded = evolveConfigSchema.safeParse(state.config);
-    if (!recorded.success || JSON.stringify(recorded.data) !== JSON.stringify(cfg)) {
+    state = readEvolveState(o.out);
+    const recorded = recordedConfig(state);
+    if (!recorded || JSON.stringify(recorded) !== JSON.stringify(cfg)) {
       throw new Error(`${statePath}: cannot resume: this run was started with a different config (use a new --out)`);
     }
   } else {
-    state = {
-      format: 'rstar-ts/evolve@1',
-      config: cfg as unknown as Record<string, unknown>,
-      command: o.command,
-      started: new Date().toISOString(),
-      updated: new Date().toISOString(),
-      stageTimes: 'checkpointed',
-      testSet: cfg.test,
-      evalN: cfg.eval.n,
-      rounds: [0, ...cfg.rounds.map((_, i) => i + 1)].map((round) => ({
-        round,
-        status: 'pending',
-        policy: round === 0 ? cfg.bootstrap : join(roundDir(o.out, round), 'policy'),
-        ppm: null,
-        synth: null,
-        coverage: null,
-        sftExamples: null,
-        ppmPairs: null,
-        ppmPairAccuracy: null,
-        ppmHeldOutPairs: null,
-        eval: {},
-        wallSeconds: {},
-      })),
-    };
+    state = newEvolveState(cfg, o.out, o.command);
   }
-  const save = () => {
-    state.updated = new Date().toISOString();
-    atomicWrite(statePath, JSON.stringify(state, null, 2) + '\n');
-  };
+  const save = () => writeEvolveState(o.out, state);
   save();
 
   const train = await loadDataset(cfg.train);

@@ -1,6 +1,6 @@
 /**
  * `rstar report`: reads an `rstar evolve` run directory (layout in ./layout.ts) into a report model —
- * the run's state plus a summary (src/eval/summary.ts) of every held-out eval results file — and renders
+ * the run's state (./state.ts) plus a summary (src/eval/summary.ts) of every held-out eval results file — and renders
  * it as Markdown with vega-lite SVG plots (./plots.ts). Loading validates every input and names the
  * file, line and field of what is wrong; rendering is pure.
  */
@@ -14,7 +14,8 @@ import { summarize } from '../eval/summary.js';
 import type { EvalSummary, ProblemResult } from '../eval/types.js';
 import type { SearchMode } from '../search/types.js';
 import type { RewardModelAblation, SftDataAblation } from './ablation.js';
-import { EVAL_MODES, EVAL_MODE_LABELS, EVOLVE_STATE_FILE, evalFile, type EvalModeName, type EvolveState } from './layout.js';
+import { EVAL_MODES, EVAL_MODE_LABELS, evalFile, type EvalModeName } from './layout.js';
+import { EVOLVE_STATE_FILE, readEvolveState, type EvolveState } from './state.js';
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 import { atomicWrite } from '../util/files.js';
 import { readJsonFile, readJsonl } from '../util/jsonl.js';
@@ -32,33 +33,6 @@ export const REWARD_ABLATION_FILE = join('ablation', 'reward-models.json');
 // ── input validation ──────────────────────────────────────────────────────────────────────────────
 
 const num = z.number();
-const stateSchema = z.object({
-  format: z.literal('rstar-ts/evolve@1'),
-  config: z.record(z.string(), z.unknown()),
-  command: z.string(),
-  started: z.string(),
-  updated: z.string(),
-  stageTimes: z.literal('checkpointed').optional(),
-  testSet: z.string(),
-  evalN: num,
-  rounds: z.array(
-    z.object({
-      round: z.number().int().min(0),
-      status: z.string(),
-      policy: z.string(),
-      ppm: z.string().nullable(),
-      synth: z.object({ guide: z.string(), rollouts: num, problems: num, solved: num, tokens: num, wallSeconds: num }).nullable(),
-      coverage: z.object({ solved: num, total: num, perLevel: z.record(z.string(), z.object({ n: num, solved: num })) }).nullable(),
-      sftExamples: num.nullable(),
-      ppmPairs: num.nullable(),
-      ppmPairAccuracy: num.nullable(),
-      ppmHeldOutPairs: num.nullable().optional(),
-      eval: z.record(z.string(), z.string()),
-      wallSeconds: z.record(z.string(), num),
-    }),
-  ),
-});
-
 const accuracies = z.record(z.string(), num);
 /** What the report accepts (round / samplesPerProblem may be missing from a hand-written file). */
 const sftAblationSchema = z.object({
@@ -163,9 +137,7 @@ const byLevel = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tr
 
 /** Reads and validates the run directory (throws with file, line and field). */
 export function loadReport(run: string): EvolveReport {
-  const statePath = join(run, EVOLVE_STATE_FILE);
-  if (!existsSync(statePath)) throw new Error(`${statePath}: not found (is this an rstar evolve run directory?)`);
-  const state = readJsonFile(statePath, stateSchema) as EvolveState;
+  const state = readEvolveState(run);
   const levels = new Set<string>();
   const notes: string[] = [];
   const rounds = [...state.rounds]

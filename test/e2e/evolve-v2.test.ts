@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rstar } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import type { EvolveState } from '../../src/evolve/layout.js';
+import type { EvolveState } from '../../src/evolve/state.js';
 import type { RoundProbeFile } from '../../src/evolve/frontier.js';
 import { readRun } from '../../src/synth/synth-run.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { rstar } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { loadEvolveConfig } from '../../src/evolve/config.js';
-import type { EvolveState } from '../../src/evolve/layout.js';
+import type { EvolveState } from '../../src/evolve/state.js';
 import { readRun } from '../../src/synth/synth-run.js';
 import { loadBundle, ppmHeldOut } from '../../src/models/bundle.js';
 import { startServe } from '../helpers/serve.js';

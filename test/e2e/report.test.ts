@@ -17,7 +17,7 @@ import {
 import { ResultsWriter, writeMeta, META_FORMAT } from '../../src/eval/results-file.js';
 import type { ProblemResult } from '../../src/eval/types.js';
 import type { SampleCurves } from '../../src/eval/metrics.js';
-import type { EvolveRound, EvolveState } from '../../src/evolve/layout.js';
+import type { EvolveRound, EvolveState } from '../../src/evolve/state.js';
 
 const GENERATED = '2026-01-02T03:04:05.000Z';
 

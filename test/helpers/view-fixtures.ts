@@ -15,7 +15,7 @@ import { runSynth, type SynthRecord } from '../../src/synth/synth-run.js';
 import { runEval } from '../../src/eval/run-eval.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../src/search/types.js';
 import type { ProblemResult } from '../../src/eval/types.js';
-import type { EvolveState } from '../../src/evolve/layout.js';
+import type { EvolveState } from '../../src/evolve/state.js';
 
 /** Strings that would run script if the page rendered model text as HTML. */
 export const XSS = {
