@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { QueueUrl } from '../queue/connection.js';
 import type { RunSettings } from '../queue/settings.js';
 import type { FleetStatus } from '../queue/coordinator.js';
-import type { FailedProblem } from '../synth/synth-run.js';
+import type { FailedProblem } from '../synth/run-manifest.js';
 import type { Problem } from '../data/problems.js';
 import { UserError } from './errors.js';
 import { intOption } from './options.js';

@@ -9,7 +9,7 @@
  * So the SFT extraction, the PPM pair rule (correct vs wrong siblings where samples diverge, and whole
  * correct vs wrong trajectories) and coverage read sampling runs and MCTS runs alike.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalProblem } from '../eval/datasets.js';
 import { solve } from '../search/solve.js';
@@ -18,8 +18,8 @@ import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type Traject
 import { accumulatedCode, formatPrompt, splitStep, TAGS } from '../steps/protocol.js';
 import { extractSft, type SftExample } from '../extract/sft.js';
 import { ShardStore } from '../synth/shard-store.js';
-import { readRun, synthRecord, type SynthRecord, type SynthRunConfig } from '../synth/synth-run.js';
-import { atomicWriteJson } from '../util/files.js';
+import { assertSameRun, SAMPLING_RESUME_KEYS, writeRunManifest, type RunStatus, type SynthRunConfig } from '../synth/run-manifest.js';
+import { readRun, synthRecord, type SynthRecord } from '../synth/synth-run.js';
 import { hashSeed } from '../util/rng.js';
 
 /** The steps of a sampled solution: each chunk ends with its `<end_of_step>`; the last holds `<end_of_code>`, output and answer. */
@@ -160,8 +160,8 @@ export interface SamplingOptions {
 
 /**
  * k samples per problem at temperature T, each problem's samples stored as one synthesis record (a
- * prefix tree, see `samplesToTree`) in `out/trees` with a synthesis-run manifest. Resumable: problems
- * already stored are skipped; the settings must match the stored run's.
+ * prefix tree, see `samplesToTree`) in `out/trees` with a synthesis-run manifest (src/synth/run-manifest.ts).
+ * Resumable: problems already stored are skipped; the settings must match the stored run's (`SAMPLING_RESUME_KEYS`).
  */
 export async function runSampling(
   problems: EvalProblem[],
@@ -170,15 +170,7 @@ export async function runSampling(
   o: SamplingOptions & { out: string },
 ): Promise<{ records: SynthRecord[]; tokens: number }> {
   mkdirSync(o.out, { recursive: true });
-  const manifestPath = join(o.out, 'manifest.json');
-  if (existsSync(manifestPath)) {
-    const prev = JSON.parse(readFileSync(manifestPath, 'utf8')) as { config: SynthRunConfig };
-    for (const k of ['dataSha256', 'policySha256', 'seed', 'mode', 'rollouts', 'temperature'] as const) {
-      if (JSON.stringify(prev.config[k]) !== JSON.stringify(run[k])) {
-        throw new Error(`${manifestPath}: cannot resume: ${k} was ${JSON.stringify(prev.config[k])}, now ${JSON.stringify(run[k])} (use a new --out)`);
-      }
-    }
-  }
+  assertSameRun(o.out, run, SAMPLING_RESUME_KEYS);
   const search: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n: o.samples, temperature: o.temperature, seed: o.seed, keepTree: false };
   const counts = () => {
     const perLevel: Record<string, { n: number; solved: number }> = {};
@@ -195,8 +187,7 @@ export async function runSampling(
       perLevel,
     };
   };
-  const writeManifest = (status: string) =>
-    atomicWriteJson(manifestPath, { format: 'rstar-ts/synth-run@1', status, updated: new Date().toISOString(), config: run, search, counts: counts() });
+  const writeManifest = (status: RunStatus) => writeRunManifest(o.out, { status, config: run, search, counts: counts() });
   const { store, records } = ShardStore.open<SynthRecord>(join(o.out, 'trees'));
   const wanted = new Set(problems.map((p) => p.id));
   const kept = records.filter((r) => wanted.has(r.id));

@@ -8,7 +8,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Problem } from '../data/problems.js';
-import type { FailedProblem } from '../synth/synth-run.js';
+import type { FailedProblem } from '../synth/run-manifest.js';
 import { openRedis, probeRedis, redisOptions, type QueueUrl } from './connection.js';
 import { PREFIX, jobIdOf, queueName } from './ids.js';
 import { publishRun, retireRun, type RunSettings } from './settings.js';

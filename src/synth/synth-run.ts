@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Problem } from '../data/problems.js';
 import { solve } from '../search/solve.js';
@@ -7,7 +7,8 @@ import { parseTree, type TreeJSON } from '../search/tree-file.js';
 import type { Judge } from '../grade/types.js';
 import { ShardStore } from './shard-store.js';
 import { solveRate, tierOf, type Tier } from './tiers.js';
-import { atomicWriteJson, sha256File } from '../util/files.js';
+import { sha256File } from '../util/files.js';
+import { assertSameRun, readRunManifest, writeRunManifest, type FailedProblem, type OnlyFilter, type RunStatus, type SynthRunConfig } from './run-manifest.js';
 export { sha256File };
 
 /** One finished problem of a synthesis run: its verdict, its tier and its whole search tree. */
@@ -54,53 +55,12 @@ export function synthRecord(
   };
 }
 
-export interface SynthRunConfig {
-  data: string;
-  dataSha256: string;
-  policy: string;
-  policySha256: string | null;
-  /** PPM-augmented synthesis: the reward model (bundle or URL) and its ppm.onnx hash. */
-  reward?: string;
-  rewardSha256?: string | null;
-  seed: number;
-  mode: string;
-  rollouts: number;
-  candidates: number;
-  maxDepth: number;
-  temperature: number;
-  /** Rerun restricted to problems earlier runs left unsolved (or hard): those runs' directories, resolved. */
-  from?: string[];
-  only?: OnlyFilter;
-  /** How many problems the filter kept (informational; not a resume key). */
-  selected?: number;
-}
-
-/** `--only` filters of a rerun: `unsolved` (no correct terminal in any earlier run), `hard` (unsolved, or tier hard). */
-export const ONLY_FILTERS = ['unsolved', 'hard'] as const;
-export type OnlyFilter = (typeof ONLY_FILTERS)[number];
-
-export interface SynthRunManifest {
-  format: string;
-  status: string;
-  updated: string;
-  config: SynthRunConfig;
-  search: unknown;
-  counts: { problems: number; done: number; solved: number; tokens: number; perLevel: Record<string, { n: number; solved: number }> };
-}
-
 export interface SynthProgress {
   done: number;
   total: number;
   solved: number;
   tokens: number;
   perLevel: Record<string, { n: number; solved: number }>;
-}
-
-/** A problem a distributed run could not finish: every attempt failed (the worker threw or died). */
-export interface FailedProblem {
-  id: string;
-  error: string;
-  attempts: number;
 }
 
 /**
@@ -135,21 +95,6 @@ export function localSource(deps: SearchDeps, search: SearchConfig, concurrency:
   };
 }
 
-/** The settings that must match for a run directory to be resumed (same problems, same trees). */
-export const RESUME_KEYS: Array<keyof SynthRunConfig> = [
-  'dataSha256',
-  'policySha256',
-  'rewardSha256',
-  'seed',
-  'mode',
-  'rollouts',
-  'candidates',
-  'maxDepth',
-  'temperature',
-  'from',
-  'only',
-];
-
 /**
  * Terminal-guided (or PPM-augmented) MCTS over every problem, many trees in flight, each finished
  * tree appended durably to the run's shards. Rerunning the same command on the same directory skips
@@ -165,20 +110,10 @@ export async function runSynth(
 ): Promise<{ records: SynthRecord[]; progress: SynthProgress; failed: FailedProblem[] }> {
   if (run.from?.some((d) => resolve(d) === resolve(opts.out))) throw new Error(`${opts.out}: a run cannot be its own --from run (use a new --out)`);
   mkdirSync(opts.out, { recursive: true });
-  const manifestPath = join(opts.out, 'manifest.json');
-  if (existsSync(manifestPath)) {
-    const prev = JSON.parse(readFileSync(manifestPath, 'utf8')) as { config: SynthRunConfig };
-    for (const k of RESUME_KEYS) {
-      if (JSON.stringify(prev.config[k]) !== JSON.stringify(run[k])) {
-        throw new Error(`${manifestPath}: cannot resume: ${k} was ${JSON.stringify(prev.config[k])}, now ${JSON.stringify(run[k])} (use a new --out)`);
-      }
-    }
-  }
-  const writeManifest = (status: string, progress: SynthProgress, failed: FailedProblem[] = []) =>
-    atomicWriteJson(manifestPath, {
-      format: 'rstar-ts/synth-run@1',
+  assertSameRun(opts.out, run);
+  const writeManifest = (status: RunStatus, progress: SynthProgress, failed: FailedProblem[] = []) =>
+    writeRunManifest(opts.out, {
       status,
-      updated: new Date().toISOString(),
       config: run,
       search,
       counts: { problems: progress.total, done: progress.done, solved: progress.solved, tokens: progress.tokens, perLevel: progress.perLevel },
@@ -234,21 +169,6 @@ export function readRun(dir: string): SynthRecord[] {
     const rec = raw as SynthRecord;
     return { ...rec, tree: parseTree((raw as Partial<SynthRecord> | null)?.tree, where, 'tree.') };
   });
-}
-
-export function readRunManifest(dir: string): SynthRunManifest {
-  const path = join(dir, 'manifest.json');
-  if (!existsSync(path)) throw new Error(`${dir}: not a synthesis run directory (no manifest.json)`);
-  let m: SynthRunManifest;
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as SynthRunManifest;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof m !== 'object' || m === null || typeof m.config !== 'object' || m.config === null || !Number.isInteger(m.config.seed)) {
-    throw new Error(`${path}: field "config.seed": not a synthesis run manifest`);
-  }
-  return m;
 }
 
 /** A problem's record pooled over earlier runs: terminals and correct terminals summed over their trees. */

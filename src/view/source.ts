@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { readRun, readRunManifest, type SynthRecord } from '../synth/synth-run.js';
+import { readRunManifest } from '../synth/run-manifest.js';
+import { readRun, type SynthRecord } from '../synth/synth-run.js';
 import { loadReport, readResults, summarizeFile, levelCell, modeLabel } from '../evolve/report.js';
 import { EVAL_MODES, roundDir, type EvalModeName } from '../evolve/layout.js';
 import { EVOLVE_STATE_FILE } from '../evolve/state.js';

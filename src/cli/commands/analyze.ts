@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { readRun, readRunManifest, type SynthRunManifest } from '../../synth/synth-run.js';
+import { readRunManifest, type SynthRunManifestAsRead } from '../../synth/run-manifest.js';
+import { readRun } from '../../synth/synth-run.js';
 import { analyzeRecords, compareAtBudgets, llamaParameters, type BudgetComparison, type GroupStats, type RunAnalysis } from '../../synth/analyze.js';
 import { loadBundle, readManifest } from '../../models/bundle.js';
 import { OnnxReward } from '../../models/onnx/reward.js';
@@ -26,7 +27,7 @@ function numberList(flag: string) {
 }
 
 /** Parameters of a run's policy from its bundle manifest (training metrics, else the architecture); null when not a readable bundle. */
-export function runPolicyParameters(manifest: SynthRunManifest): number | null {
+export function runPolicyParameters(manifest: SynthRunManifestAsRead): number | null {
   const policy = manifest.config.policy;
   if (typeof policy !== 'string') return null;
   try {

@@ -4,19 +4,8 @@ import { DEFAULT_BUNDLE } from '../../paths.js';
 import { openRuntime, addModelOptions, modelOptions, isUrl, bundleHasPpm, type Runtime } from '../runtime.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchDeps } from '../../search/types.js';
 import { loadProblems } from '../../data/problems.js';
-import {
-  runSynth,
-  sha256File,
-  selectProblems,
-  rerunSeed,
-  resolveRunDirs,
-  ONLY_FILTERS,
-  RESUME_KEYS,
-  type OnlyFilter,
-  type SynthRunConfig,
-  type SynthSource,
-  type SynthRecord,
-} from '../../synth/synth-run.js';
+import { runSynth, sha256File, selectProblems, rerunSeed, resolveRunDirs, type SynthSource, type SynthRecord } from '../../synth/synth-run.js';
+import { ONLY_FILTERS, resumeIdentity, type OnlyFilter, type SynthRunConfig } from '../../synth/run-manifest.js';
 import { openQueueFlags, openQueuedRun, queueOptions, type QueueFlags } from '../queue-options.js';
 import { startProgress } from '../progress.js';
 import { UserError } from '../errors.js';
@@ -136,7 +125,7 @@ export function registerSynth(program: Command): void {
       let fleet = '';
       let source: SynthSource | undefined;
       if (q) {
-        const identity = { kind: 'synth', out: resolve(o.out), search, config: Object.fromEntries(RESUME_KEYS.map((k) => [k, runConfig[k]])) };
+        const identity = { kind: 'synth', out: resolve(o.out), search, config: resumeIdentity(runConfig) };
         source = await openQueuedRun<SynthRecord>(
           q,
           'synth',
