@@ -205,3 +205,14 @@ export function policySftSettings(cfg: EvolveConfig, base: string, seed: number)
     valFraction: 0.02,
   } as const;
 }
+
+/** The reward-model training settings every round's PPM (and the reward-model ablation) shares. */
+export function rewardTrainSettings(cfg: EvolveConfig, seed: number) {
+  const p = cfg.ppm;
+  return { epochs: p.epochs, batchSize: p.batchSize, lr: p.lr, device: p.device, seed, maxMinutes: p.maxMinutes } as const;
+}
+
+/** The filters of the PPM pair rule (src/ppm/pairs.ts `extractPairs`). */
+export function pairOptions(cfg: EvolveConfig): { minMargin: number; minEditDistance: number } {
+  return { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance };
+}

@@ -13,6 +13,11 @@ export function atomicWriteJson(path: string, value: unknown): void {
   atomicWrite(path, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** Writes `rows` as JSONL (one JSON value a line; an empty file for none), atomically. */
+export function atomicWriteJsonl(path: string, rows: unknown[]): void {
+  atomicWrite(path, rows.map((x) => JSON.stringify(x)).join('\n') + (rows.length ? '\n' : ''));
+}
+
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
