@@ -2,23 +2,22 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRuntime } from '../runtime.js';
 import { loadDataset, type EvalProblem } from '../eval/datasets.js';
-import { runEval } from '../eval/run-eval.js';
 import type { EvalSummary } from '../eval/types.js';
 import { readManifest } from '../models/bundle.js';
 import { extractPairs, type PpmPair } from '../extract/pairs.js';
 import { extractOrm, extractQreg } from '../extract/reward-data.js';
 import { sampleSolutions } from '../search/rollout.js';
-import { DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../search/types.js';
+import { DEFAULT_SEARCH_CONFIG } from '../search/types.js';
 import { formatPrompt } from '../steps/protocol.js';
 import { readRun, type SynthRecord } from '../synth/synth-run.js';
 import { trainPolicyBundle } from '../train/policy-bundle.js';
 import { trainRewardBundle } from '../train/ppm-bundle.js';
+import { atomicWrite, atomicWriteJsonl } from '../util/files.js';
 import { hashSeed } from '../util/rng.js';
-import { policySftSettings, type EvolveConfig } from './config.js';
-import { roundDir } from './layout.js';
+import { pairOptions, policySftSettings, rewardTrainSettings, type EvolveConfig } from './config.js';
+import { roundDir, roundRuns, type EvalModeName } from './layout.js';
+import { evalSearchConfig, hasBundle, heldOutEval, usesReward, type EvolveHooks } from './stages.js';
 import { readEvolveRun } from './state.js';
-import type { EvolveHooks } from './evolve.js';
-import { atomicWrite } from '../util/files.js';
 
 /** OUT/ablation/sft-data.json (rendered by `rstar report`). */
 export interface SftDataAblation {
@@ -41,10 +40,11 @@ export interface RewardModelAblation {
   rows: Array<{ model: string; pairAccuracy: number | null; bestOfN: Record<string, number> | null; mcts: Record<string, number> | null }>;
 }
 
-function roundRecords(out: string, cfg: EvolveConfig, r: number): SynthRecord[] {
-  const spec = cfg.rounds[r - 1];
-  const dirs = [join(roundDir(out, r), 'synth'), ...spec.unsolvedRollouts.map((_, k) => join(roundDir(out, r), `synth-u${k + 1}`))];
-  return dirs.filter((d) => existsSync(d)).flatMap((d) => readRun(d));
+/** The trees of round r's MCTS passes (not its sampling run). */
+function mctsRecords(out: string, cfg: EvolveConfig, r: number): SynthRecord[] {
+  return roundRuns(out, r, cfg)
+    .filter((x) => x.source === 'mcts')
+    .flatMap((x) => readRun(x.dir));
 }
 
 const byLevel = (s: EvalSummary): Record<string, number> => {
@@ -53,29 +53,20 @@ const byLevel = (s: EvalSummary): Record<string, number> => {
   return o;
 };
 
+/** A held-out eval of `bundle` in eval mode `mode` (the run's `eval:` settings) into `file`, as the rounds evaluate. */
 async function evaluate(
   bundle: string,
-  problems: EvalProblem[],
-  search: SearchConfig,
+  mode: EvalModeName,
   file: string,
   cfg: EvolveConfig,
-  data: string,
+  problems: EvalProblem[],
   h: EvolveHooks,
   label: string,
-  withReward: boolean,
 ): Promise<EvalSummary> {
+  const search = evalSearchConfig(mode, cfg);
   const rt = await openRuntime({ bundle, threads: cfg.threads, seed: search.seed });
   try {
-    const bar = h.progress(label, problems.length);
-    const { summary } = await runEval(problems, withReward ? rt.deps : { ...rt.deps, reward: undefined }, search, {
-      concurrency: cfg.eval.concurrency,
-      outFile: file,
-      resume: existsSync(file),
-      data,
-      rewardName: withReward ? (rt.deps.reward?.name ?? null) : null,
-      onResult: () => bar.tick(),
-    });
-    bar.stop();
+    const summary = await heldOutEval(rt, problems, search, { cfg, file, withReward: usesReward(mode), label, hooks: h });
     h.log(`${label}: ${(100 * summary.accuracy).toFixed(1)}%`);
     return summary;
   } finally {
@@ -146,7 +137,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
       rows.push({ data: v.data, examples, perLevel: {}, all: NaN });
       continue;
     }
-    if (!existsSync(join(bundle, 'manifest.json'))) {
+    if (!hasBundle(bundle)) {
       h.log(`ablation: SFT on ${examples} ${v.data}`);
       await trainPolicyBundle({
         data: v.file,
@@ -158,17 +149,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
       });
     }
     const file = i === 2 ? join(roundDir(out, opts.round), 'eval', 'greedy.jsonl') : join(dir, `${['random', 'rejection'][i]}-greedy.jsonl`);
-    const s = await evaluate(
-      bundle,
-      test.problems,
-      { ...DEFAULT_SEARCH_CONFIG, mode: 'greedy', seed: cfg.eval.seed, keepTree: false },
-      file,
-      cfg,
-      cfg.test,
-      h,
-      `ablation greedy (${v.data})`,
-      false,
-    );
+    const s = await evaluate(bundle, 'greedy', file, cfg, test.problems, h, `ablation greedy (${v.data})`);
     const lv = byLevel(s);
     const { all, ...perLevel } = lv;
     rows.push({ data: v.data, examples, perLevel, all });
@@ -196,15 +177,15 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
   const dir = join(out, 'ablation', `reward-models-r${opts.round}`);
   mkdirSync(dir, { recursive: true });
   const test = await loadDataset(cfg.test);
-  const records = roundRecords(out, cfg, opts.round);
+  const records = mctsRecords(out, cfg, opts.round);
   // Held-out problems (by id hash) give the pairs every model's pair accuracy is measured on.
   const isHeldOut = (id: string) => hashSeed(cfg.seed, `heldout-${id}`) % 1000 < opts.heldOut * 1000;
   const trainRecs = records.filter((r) => !isHeldOut(r.id));
   const valRecs = records.filter((r) => isHeldOut(r.id));
-  const pairOpts = { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance };
+  const pairOpts = pairOptions(cfg);
   const write = (name: string, rows: unknown[]) => {
     const p = join(dir, name);
-    atomicWrite(p, rows.map((x) => JSON.stringify(x)).join('\n') + (rows.length ? '\n' : ''));
+    atomicWriteJsonl(p, rows);
     return p;
   };
   const valPairs: PpmPair[] = extractPairs(valRecs, pairOpts);
@@ -218,20 +199,10 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
   ];
   const rows: RewardModelAblation['rows'] = [];
   const n = cfg.eval.n;
-  const sc = await evaluate(
-    round.policy,
-    test.problems,
-    { ...DEFAULT_SEARCH_CONFIG, mode: 'self-consistency', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
-    join(dir, 'majority.jsonl'),
-    cfg,
-    cfg.test,
-    h,
-    'ablation majority vote',
-    false,
-  );
+  const sc = await evaluate(round.policy, 'sc', join(dir, 'majority.jsonl'), cfg, test.problems, h, 'ablation majority vote');
   for (const m of models) {
     const bundle = join(dir, m.name);
-    if (!existsSync(join(bundle, 'manifest.json'))) {
+    if (!hasBundle(bundle)) {
       h.log(`ablation: training ${m.model}`);
       await trainRewardBundle({
         data: m.data,
@@ -239,50 +210,15 @@ export async function ablateRewardModels(out: string, opts: { round: number; hel
         policy: round.policy,
         out: bundle,
         valPairs: valPath,
-        epochs: cfg.ppm.epochs,
-        batchSize: cfg.ppm.batchSize,
-        lr: cfg.ppm.lr,
-        device: cfg.ppm.device,
-        seed: cfg.seed + opts.round,
-        maxMinutes: cfg.ppm.maxMinutes,
+        ...rewardTrainSettings(cfg, cfg.seed + opts.round),
         command: rewardCommand,
         onEvent: h.onTrainerEvent,
         onLog: (l: string) => h.log(`ablation train ${m.name}: ${l}`),
       });
     }
     const acc = (readManifest(bundle).ppm as { metrics?: { pair_accuracy?: number } } | undefined)?.metrics?.pair_accuracy ?? null;
-    const bon = await evaluate(
-      bundle,
-      test.problems,
-      { ...DEFAULT_SEARCH_CONFIG, mode: 'best-of-n', n, temperature: cfg.eval.temperature, seed: cfg.eval.seed, keepTree: false },
-      join(dir, `${m.name}-bon.jsonl`),
-      cfg,
-      cfg.test,
-      h,
-      `ablation best-of-${n} (${m.model})`,
-      true,
-    );
-    const mcts = await evaluate(
-      bundle,
-      test.problems,
-      {
-        ...DEFAULT_SEARCH_CONFIG,
-        mode: 'mcts',
-        guide: 'ppm',
-        rollouts: n,
-        candidates: cfg.eval.candidates,
-        maxDepth: cfg.eval.maxDepth,
-        temperature: cfg.eval.temperature,
-        seed: cfg.eval.seed,
-        keepTree: false,
-      },
-      join(dir, `${m.name}-mcts.jsonl`),
-      cfg,
-      cfg.test,
-      h,
-      `ablation MCTS (${m.model})`,
-      true,
-    );
+    const bon = await evaluate(bundle, 'bon', join(dir, `${m.name}-bon.jsonl`), cfg, test.problems, h, `ablation best-of-${n} (${m.model})`);
+    const mcts = await evaluate(bundle, 'mcts', join(dir, `${m.name}-mcts.jsonl`), cfg, test.problems, h, `ablation MCTS (${m.model})`);
     rows.push({ model: m.model, pairAccuracy: acc, bestOfN: byLevel(bon), mcts: byLevel(mcts) });
   }
   rows.push({ model: 'majority vote (no reward)', pairAccuracy: null, bestOfN: byLevel(sc), mcts: null });
