@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { readRunManifest } from '../synth/run-manifest.js';
+import { readRunManifest, RUN_MANIFEST_FILE } from '../synth/run-manifest.js';
 import { readRun, type SynthRecord } from '../synth/synth-run.js';
 import { loadReport, readResults, summarizeFile, levelCell, modeLabel } from '../evolve/report.js';
 import { EVAL_MODES, roundDir, type EvalModeName } from '../evolve/layout.js';
@@ -157,7 +157,7 @@ export class ViewSource {
       }
       case 'synth': {
         const records = readRun(e.path);
-        const manifest = existsSync(join(e.path, 'manifest.json')) ? readRunManifest(e.path) : null;
+        const manifest = existsSync(join(e.path, RUN_MANIFEST_FILE)) ? readRunManifest(e.path) : null;
         const rows = records.map((r: SynthRecord) => {
           const tree = r.tree; // validated by readRun
           return {
@@ -271,7 +271,7 @@ function detect(path: string): ViewKind | null {
 function isSynthRun(dir: string): boolean {
   const trees = join(dir, 'trees');
   if (!existsSync(trees) || !statSync(trees).isDirectory()) return false;
-  return existsSync(join(dir, 'manifest.json')) || readdirSync(trees).some((n) => /^shard-\d{5}\.jsonl(\.gz)?$/.test(n));
+  return existsSync(join(dir, RUN_MANIFEST_FILE)) || readdirSync(trees).some((n) => /^shard-\d{5}\.jsonl(\.gz)?$/.test(n));
 }
 
 const treeFiles = (dir: string) =>
