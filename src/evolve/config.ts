@@ -212,7 +212,7 @@ export function rewardTrainSettings(cfg: EvolveConfig, seed: number) {
   return { epochs: p.epochs, batchSize: p.batchSize, lr: p.lr, device: p.device, seed, maxMinutes: p.maxMinutes } as const;
 }
 
-/** The filters of the PPM pair rule (src/ppm/pairs.ts `extractPairs`). */
+/** The filters of the PPM pair rule (src/extract/pairs.ts `extractPairs`). */
 export function pairOptions(cfg: EvolveConfig): { minMargin: number; minEditDistance: number } {
   return { minMargin: cfg.ppm.minMargin, minEditDistance: cfg.ppm.minEditDistance };
 }
