@@ -74,6 +74,16 @@ async function evaluate(
   }
 }
 
+/** The evolve run an ablation works on, its complete round `r`, and the ablation's own directory (created). */
+function openAblation(out: string, name: string, r: number) {
+  const { state, cfg } = readEvolveRun(out);
+  const round = state.rounds[r];
+  if (round?.status !== 'complete' || r < 1) throw new Error(`${out}: round ${r} is not complete`);
+  const dir = join(out, 'ablation', `${name}-r${r}`);
+  mkdirSync(dir, { recursive: true });
+  return { state, cfg, round, dir };
+}
+
 /**
  * The paper's SFT-data ablation on our curriculum: the same trainer, from the same base, on
  * (a) random self-samples of the bootstrap policy, (b) rejection-sampled ones (correct final answer
@@ -81,11 +91,7 @@ async function evaluate(
  * policy-alone (greedy) accuracy per level on the held-out set.
  */
 export async function ablateSftData(out: string, opts: { round: number; samples: number }, h: EvolveHooks): Promise<SftDataAblation> {
-  const { state, cfg } = readEvolveRun(out);
-  const round = state.rounds[opts.round];
-  if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
-  const dir = join(out, 'ablation', `sft-data-r${opts.round}`);
-  mkdirSync(dir, { recursive: true });
+  const { state, cfg, round, dir } = openAblation(out, 'sft-data', opts.round);
   const train = await loadDataset(cfg.train);
   const test = await loadDataset(cfg.test);
   const base = cfg.base ?? cfg.bootstrap;
@@ -171,11 +177,7 @@ export async function ablateSftData(out: string, opts: { round: number; samples:
  * reward-guided MCTS accuracy per level, with majority vote (self-consistency@N) as the no-reward baseline.
  */
 export async function ablateRewardModels(out: string, opts: { round: number; heldOut: number }, h: EvolveHooks): Promise<RewardModelAblation> {
-  const { state, cfg } = readEvolveRun(out);
-  const round = state.rounds[opts.round];
-  if (round?.status !== 'complete' || opts.round < 1) throw new Error(`${out}: round ${opts.round} is not complete`);
-  const dir = join(out, 'ablation', `reward-models-r${opts.round}`);
-  mkdirSync(dir, { recursive: true });
+  const { cfg, round, dir } = openAblation(out, 'reward-models', opts.round);
   const test = await loadDataset(cfg.test);
   const records = mctsRecords(out, cfg, opts.round);
   // Held-out problems (by id hash) give the pairs every model's pair accuracy is measured on.

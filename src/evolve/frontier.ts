@@ -145,20 +145,23 @@ export interface RoundProbeFile extends ProbeResult {
   policySha256: string | null;
 }
 
+/** What a round's probe and pool are drawn from: the config, the run directory, the round, the policy searching and its deps, the training problems. */
+export interface RoundPoolInputs {
+  cfg: EvolveConfig;
+  out: string;
+  r: number;
+  deps: SearchDeps;
+  train: EvalProblem[];
+  policy: { path: string; sha256: string | null };
+  hooks: { log(line: string): void; signal?: AbortSignal; onResult?: () => void };
+}
+
 /**
  * The probe of round `r` (the policy of round r − 1 on the training pool), written to
  * OUT/round-R/probe.json. A probe already recorded there for the same policy and settings is read
  * back instead of rerun, so a killed evolve does not redo it.
  */
-export async function roundProbe(
-  cfg: EvolveConfig,
-  out: string,
-  r: number,
-  deps: SearchDeps,
-  train: EvalProblem[],
-  policy: { path: string; sha256: string | null },
-  hooks: { log(line: string): void; signal?: AbortSignal; onResult?: () => void },
-): Promise<{ probe: RoundProbeFile; reused: boolean }> {
+export async function roundProbe({ cfg, out, r, deps, train, policy, hooks }: RoundPoolInputs): Promise<{ probe: RoundProbeFile; reused: boolean }> {
   const p = cfg.probe!;
   const file = join(roundDir(out, r), 'probe.json');
   const levels = probeLevels(train, p);
@@ -206,18 +209,11 @@ export async function roundProbe(
  * The pool of round `r`: with a `probe:` config, probe first (or read the recorded probe back), log
  * its warnings, and pick the pool at the frontier; without one, `pickPool` without a probe.
  */
-export async function roundPool(
-  cfg: EvolveConfig,
-  out: string,
-  r: number,
-  deps: SearchDeps,
-  train: EvalProblem[],
-  policy: { path: string; sha256: string | null },
-  hooks: { log(line: string): void; signal?: AbortSignal; onResult?: () => void },
-): Promise<{ pick: PoolPick; probe: RoundProbeFile | null }> {
+export async function roundPool(x: RoundPoolInputs): Promise<{ pick: PoolPick; probe: RoundProbeFile | null }> {
+  const { cfg, r, train, hooks } = x;
   let probe: RoundProbeFile | null = null;
   if (cfg.probe) {
-    const got = await roundProbe(cfg, out, r, deps, train, policy, hooks);
+    const got = await roundProbe(x);
     probe = got.probe;
     if (hooks.signal?.aborted) return { pick: { problems: [], levels: [], above: null, inBand: 0, perLevel: {}, note: null }, probe };
     const pct = (x: number) => `${Math.round(100 * x)}%`;

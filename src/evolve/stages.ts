@@ -139,7 +139,15 @@ async function roundProblems(run: EvolveRun, round: EvolveRound, rt: Runtime, po
   const { cfg, out } = run;
   const r = round.round;
   const pool = () =>
-    roundPool(cfg, out, r, rt.deps, run.train.problems, { path: policy, sha256: policySha(policy) }, { log: run.hooks.log, signal: run.signal });
+    roundPool({
+      cfg,
+      out,
+      r,
+      deps: rt.deps,
+      train: run.train.problems,
+      policy: { path: policy, sha256: policySha(policy) },
+      hooks: { log: run.hooks.log, signal: run.signal },
+    });
   const { pick, probe } = cfg.probe ? await run.timed(round, 'probe', pool) : await pool();
   if (aborted(run)) return null;
   if (probe) {

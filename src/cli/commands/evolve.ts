@@ -83,17 +83,25 @@ const userErrors = async <T>(f: () => Promise<T>): Promise<T> => {
   }
 };
 
+/** An `rstar ablate NAME` command with the options every ablation takes (its run, its round, --quiet, --json). */
+function ablation(ablate: Command, name: string, o: { description: string; round: [help: string, fallback: number] }): Command {
+  return ablate
+    .command(name)
+    .description(o.description)
+    .requiredOption('--run <dir>', 'rstar evolve run directory')
+    .option('--round <n>', o.round[0], intOption('--round', 1, 16), o.round[1])
+    .option('--quiet', 'no progress output')
+    .option('--json', `print the result (RUN/ablation/${name}.json) as JSON`);
+}
+
 /** `rstar ablate …`: the paper's ablations on an evolve run (results land in RUN/ablation/, rendered by rstar report). */
 export function registerAblate(program: Command): void {
   const ablate = program.command('ablate').description("the paper's ablations on a finished rstar evolve run (rendered by rstar report)");
-  ablate
-    .command('sft-data')
-    .description('same trainer, same base: random self-samples vs rejection-sampled vs MCTS step-verified trajectories, by greedy accuracy per level')
-    .requiredOption('--run <dir>', 'rstar evolve run directory')
-    .option('--round <n>', 'round whose MCTS data and bootstrap policy are compared', intOption('--round', 1, 16), 1)
+  ablation(ablate, 'sft-data', {
+    description: 'same trainer, same base: random self-samples vs rejection-sampled vs MCTS step-verified trajectories, by greedy accuracy per level',
+    round: ['round whose MCTS data and bootstrap policy are compared', 1],
+  })
     .option('--samples <n>', 'self-samples per training problem', intOption('--samples', 1, 256), 8)
-    .option('--quiet', 'no progress output')
-    .option('--json', 'print the result (RUN/ablation/sft-data.json) as JSON')
     .action(async (o) => {
       const r = await userErrors(() => ablateSftData(o.run, { round: o.round, samples: o.samples }, hooks(o.quiet)));
       if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');
@@ -101,14 +109,11 @@ export function registerAblate(program: Command): void {
       for (const row of r.rows) process.stdout.write(`  ${row.data}: ${percent(row.all)} (${row.examples} SFT examples)\n`);
       process.stdout.write(`written to ${o.run}/ablation/sft-data.json\n`);
     });
-  ablate
-    .command('reward-models')
-    .description("PPM (pairwise) vs outcome reward model vs Q-value regression, trained on one round's trees, as best-of-N selectors and MCTS guides")
-    .requiredOption('--run <dir>', 'rstar evolve run directory')
-    .option('--round <n>', 'round whose policy and trees are used', intOption('--round', 1, 16), 2)
+  ablation(ablate, 'reward-models', {
+    description: "PPM (pairwise) vs outcome reward model vs Q-value regression, trained on one round's trees, as best-of-N selectors and MCTS guides",
+    round: ['round whose policy and trees are used', 2],
+  })
     .option('--held-out <x>', 'fraction of training problems whose pairs measure pair accuracy', floatOption('--held-out', 0.01, 0.9), 0.2)
-    .option('--quiet', 'no progress output')
-    .option('--json', 'print the result (RUN/ablation/reward-models.json) as JSON')
     .action(async (o) => {
       const r = await userErrors(() => ablateRewardModels(o.run, { round: o.round, heldOut: o.heldOut }, hooks(o.quiet)));
       if (o.json) return void process.stdout.write(JSON.stringify(r) + '\n');

@@ -96,6 +96,29 @@ export function runChain(ctx: Ctx, chain: readonly Variant[]): Part[] | null {
   return parts;
 }
 
+/** A generated problem: the question, its worked solution and answer, and what it was built from. */
+export interface BuiltProblem {
+  question: string;
+  answer: string;
+  solution: string;
+  families: string[];
+  variants: string[];
+  ops: number;
+  distractors: number;
+}
+
+/** The problem a chain of variants made, worded as `question` with `distractors` distractor sentences. */
+export function builtProblem(ctx: Ctx, result: Quantity, chain: readonly Variant[], question: string, distractors: number): BuiltProblem {
+  return {
+    question,
+    ...workedSolution(ctx, result),
+    families: chain.map((v) => v.id.split('.')[0]),
+    variants: chain.map((v) => v.id),
+    ops: declaredOps(chain),
+    distractors,
+  };
+}
+
 /** The operations a chain of variants declares (what `runChain` checks the written code against). */
 export function declaredOps(chain: readonly Variant[]): number {
   return chain.reduce((a, v) => a + v.ops, 0);

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Ctx, LEVEL_SPECS, type Family, type Variant } from './core.js';
-import { declaredOps, flatten, fitSentences, MAX_SENTENCES, placeSentences, runChain, workedSolution } from './assemble.js';
+import { builtProblem, flatten, fitSentences, MAX_SENTENCES, placeSentences, runChain, type BuiltProblem } from './assemble.js';
 import { buildV2, describeV2, V2_RUNGS, V2_SEED_RUNGS, type RungDescription } from './ladder.js';
 import { Prng } from './rng.js';
 import { ages } from './families/ages.js';
@@ -151,15 +151,7 @@ function pickChain(rng: Prng, level: Level): Variant[] | null {
   return null;
 }
 
-interface Built {
-  question: string;
-  answer: string;
-  solution: string;
-  families: string[];
-  variants: string[];
-  ops: number;
-  distractors: number;
-}
+type Built = BuiltProblem;
 
 function buildOne(rng: Prng, level: Level): Built | null {
   const spec = LEVEL_SPECS[level];
@@ -178,16 +170,7 @@ function buildOne(rng: Prng, level: Level): Built | null {
   const nd = rng.int(spec.distractors[0], spec.distractors[1]);
   if (!fitSentences(blocks, MAX_SENTENCES - nd - 1)) return null;
   const question = placeSentences(rng, ctx, blocks, question0, nd);
-  const { answer, solution } = workedSolution(ctx, result);
-  return {
-    question,
-    answer,
-    solution,
-    families: chain.map((v) => v.id.split('.')[0]),
-    variants: chain.map((v) => v.id),
-    ops: declaredOps(chain),
-    distractors: nd,
-  };
+  return builtProblem(ctx, result, chain, question, nd);
 }
 
 /**

@@ -5,7 +5,7 @@
  * phrasing), so each rung adds one operation and nothing else. Rungs 1-3 carry worked solutions.
  */
 import { Ctx, type Family, type Variant } from './core.js';
-import { declaredOps, flatten, fitSentences, placeSentences, runChain, workedSolution } from './assemble.js';
+import { builtProblem, flatten, fitSentences, placeSentences, runChain, type BuiltProblem } from './assemble.js';
 import { rephrase } from './phrasing.js';
 import type { Prng } from './rng.js';
 import { everyday } from './families/everyday.js';
@@ -41,14 +41,7 @@ export const V2_MIX = {
   maxAnswer: 1_000_000,
 };
 
-export interface V2Built {
-  question: string;
-  answer: string;
-  solution: string;
-  families: string[];
-  variants: string[];
-  ops: number;
-  distractors: number;
+export interface V2Built extends BuiltProblem {
   scale: number;
 }
 
@@ -94,17 +87,7 @@ export function buildV2(rng: Prng, rung: number): V2Built | null {
   if (!fitSentences(blocks, V2_MIX.maxSentences - nd - 1)) return null;
   const question0 = rephrase.question(rng, last.question, result.ref);
   const question = rephrase.surface(rng, placeSentences(rng, ctx, blocks, question0, nd));
-  const { answer, solution } = workedSolution(ctx, result);
-  return {
-    question,
-    answer,
-    solution,
-    families: chain.map((v) => v.id.split('.')[0]),
-    variants: chain.map((v) => v.id),
-    ops: declaredOps(chain),
-    distractors: nd,
-    scale,
-  };
+  return { ...builtProblem(ctx, result, chain, question, nd), scale };
 }
 
 export interface RungDescription {

@@ -194,6 +194,19 @@ function plots(list: PlotDoc[]): Node | null {
 
 // ── views ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** A table of rows that each open a tree (`#/t/KEY`), filtered by the search box's text (lower-cased) and `keep`. */
+function treeTable<R extends { tree: string }>(cols: Array<Col<R>>, rows: R[], count: HTMLElement, q: HTMLInputElement, keep: (r: R, text: string) => boolean) {
+  return dataTable(cols, rows, {
+    testid: 'run-table',
+    count,
+    open: (r) => (location.hash = `#/t/${r.tree}`),
+    keep: () => {
+      const text = q.value.trim().toLowerCase();
+      return (r) => keep(r, text);
+    },
+  });
+}
+
 function synthView(doc: SynthDoc): Node {
   const q = search(() => t.refresh());
   const tier = select('tier', uniq(doc.rows.map((r) => r.tier)), () => t.refresh());
@@ -215,18 +228,16 @@ function synthView(doc: SynthDoc): Node {
     { label: 'nodes', num: true, sort: (r) => r.nodes, cell: (r) => r.nodes },
     { label: 'question', cell: (r) => (r.question.length > 90 ? r.question.slice(0, 90) + '…' : r.question) },
   ];
-  const t = dataTable(cols, doc.rows, {
-    testid: 'run-table',
+  const t = treeTable(
+    cols,
+    doc.rows,
     count,
-    open: (r) => (location.hash = `#/t/${r.tree}`),
-    keep: () => {
-      const text = q.value.trim().toLowerCase();
-      return (r) =>
-        (!tier.value || r.tier === tier.value) &&
-        (!level.value || String(r.level) === level.value) &&
-        (!text || r.id.toLowerCase().includes(text) || r.question.toLowerCase().includes(text));
-    },
-  });
+    q,
+    (r, text) =>
+      (!tier.value || r.tier === tier.value) &&
+      (!level.value || String(r.level) === level.value) &&
+      (!text || r.id.toLowerCase().includes(text) || r.question.toLowerCase().includes(text)),
+  );
   const solved = doc.rows.filter((r) => r.correctTerminals > 0).length;
   const cfg = doc.config ?? {};
   const setting = ['mode', 'seed', 'rollouts', 'candidates', 'maxDepth', 'temperature']
@@ -417,15 +428,7 @@ function treesView(doc: TreesDoc): Node {
     { label: 'tokens', num: true, sort: (r) => r.tokens, cell: (r) => r.tokens },
     { label: 'question', cell: (r) => r.question },
   ];
-  const t = dataTable(cols, doc.rows, {
-    testid: 'run-table',
-    count,
-    open: (r) => (location.hash = `#/t/${r.tree}`),
-    keep: () => {
-      const text = q.value.trim().toLowerCase();
-      return (r) => !text || r.file.toLowerCase().includes(text) || r.question.toLowerCase().includes(text);
-    },
-  });
+  const t = treeTable(cols, doc.rows, count, q, (r, text) => !text || r.file.toLowerCase().includes(text) || r.question.toLowerCase().includes(text));
   return h('section', {}, h('h1', {}, `Trees in ${doc.title}`), notes(doc.notes), h('div', { class: 'controls' }, q, count), t.table);
 }
 
