@@ -63,6 +63,8 @@ for (let r = 0; r < reps; r++) {
     });
     if (t.status !== 0) throw new Error(`${side} synth failed (${t.status}): ${t.stderr.slice(-2000)}`);
     const summary = JSON.parse(t.stdout) as Summary;
+    // The run's temporary directory is this machine's; the kept JSON names it generically.
+    summary.command = String(summary.command).replace(out, '<tmp dir>');
     runs[side].push({ summary, trees: ShardStore.readAll<SynthRecord>(join(out, 'trees')) });
     rmSync(out, { recursive: true, force: true });
     process.stderr.write(`${side} rep ${r}: ${summary.problemsPerHour} problems/h, ${summary.tokensPerSecond} tok/s\n`);
