@@ -4,15 +4,17 @@
  * succeeds sometimes (the probed problems whose pass rate lies in the band, then unprobed problems of
  * the frontier levels), plus a share from the level just above the frontier.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { EvalProblem } from '../eval/datasets.js';
 import type { SearchDeps } from '../search/types.js';
 import { atomicWrite } from '../util/files.js';
+import { readJsonFile } from '../util/jsonl.js';
 import { hashSeed } from '../util/rng.js';
 import type { EvolveConfig } from './config.js';
 import { roundDir } from './layout.js';
-import { probeFrontier, type ProbeResult } from './probe.js';
+import { probeFrontier, probeResultSchema, type ProbeResult } from './probe.js';
 
 export type ProbeConfig = NonNullable<EvolveConfig['probe']>;
 export type PoolConfig = EvolveConfig['pool'];
@@ -139,11 +141,9 @@ export function pickPool(train: EvalProblem[], probe: ProbeResult | null, pool: 
   };
 }
 
-export interface RoundProbeFile extends ProbeResult {
-  round: number;
-  policy: string;
-  policySha256: string | null;
-}
+/** A round's probe, recorded in OUT/round-R/probe.json (written and read back only here). */
+const roundProbeFileSchema = probeResultSchema.extend({ round: z.number().int(), policy: z.string(), policySha256: z.string().nullable() });
+export type RoundProbeFile = z.infer<typeof roundProbeFileSchema>;
 
 /** What a round's probe and pool are drawn from: the config, the run directory, the round, the policy searching and its deps, the training problems. */
 export interface RoundPoolInputs {
@@ -168,7 +168,7 @@ export async function roundProbe({ cfg, out, r, deps, train, policy, hooks }: Ro
   const seedKey = `evolve-probe-${cfg.seed}-${p.seed}-round-${r}`;
   const problems = probeSample(train, levels, p.count, seedKey);
   if (existsSync(file)) {
-    const prev = JSON.parse(readFileSync(file, 'utf8')) as RoundProbeFile;
+    const prev = readJsonFile(file, roundProbeFileSchema);
     const same =
       prev.policySha256 === policy.sha256 &&
       prev.samples === p.samples &&

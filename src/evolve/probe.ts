@@ -3,7 +3,8 @@
  * problem, plain sampling, no tree search), which tells where a policy succeeds sometimes — the
  * levels self-evolution can climb — and warns when there is no such level.
  */
-import { generateProblems, LADDER_LEVELS, SEED_LEVELS, type CurriculumVersion } from '../data/curriculum/index.js';
+import { z } from 'zod';
+import { CURRICULUM_VERSIONS, generateProblems, LADDER_LEVELS, SEED_LEVELS, type CurriculumVersion } from '../data/curriculum/index.js';
 import type { EvalProblem } from '../eval/datasets.js';
 import { runEval } from '../eval/run-eval.js';
 import type { ProblemResult } from '../eval/types.js';
@@ -37,42 +38,45 @@ export interface ProbeOptions {
   signal?: AbortSignal;
 }
 
-export interface ProbeLevel {
-  level: number;
+const probeLevelSchema = z.object({
+  level: z.number().int(),
   /** Problems of this level with worked solutions in the seed data. */
-  seed: boolean;
-  problems: number;
-  samples: number;
+  seed: z.boolean(),
+  problems: z.number().int(),
+  samples: z.number().int(),
   /** Correct samples over all problems of the level. */
-  correctSamples: number;
+  correctSamples: z.number().int(),
   /** Problems with at least one correct sample. */
-  solvedProblems: number;
+  solvedProblems: z.number().int(),
   /** Mean over problems of (correct samples / samples). */
-  pass1: number;
+  pass1: z.number(),
   /** Fraction of problems with a correct sample among the k (pass@k, k = samples). */
-  passK: number;
-  greedy?: number;
-  frontier: boolean;
-}
+  passK: z.number(),
+  greedy: z.number().optional(),
+  frontier: z.boolean(),
+});
+export type ProbeLevel = z.infer<typeof probeLevelSchema>;
 
-export interface ProbeResult {
-  format: typeof PROBE_FORMAT;
-  curriculum: CurriculumVersion;
-  split: 'train' | 'test';
-  seed: number;
-  count: number;
-  samples: number;
-  temperature: number;
-  band: [number, number];
-  levels: ProbeLevel[];
+/** A probe's result, as `rstar probe --json` prints it and an evolve round records it (`probe.json`). */
+export const probeResultSchema = z.object({
+  format: z.literal(PROBE_FORMAT),
+  curriculum: z.enum(CURRICULUM_VERSIONS),
+  split: z.enum(['train', 'test']),
+  seed: z.number().int(),
+  count: z.number().int(),
+  samples: z.number().int(),
+  temperature: z.number(),
+  band: z.tuple([z.number(), z.number()]),
+  levels: z.array(probeLevelSchema),
   /** Levels on the frontier, ascending. */
-  frontier: number[];
-  warnings: string[];
+  frontier: z.array(z.number().int()),
+  warnings: z.array(z.string()),
   /** Problems per level, by id, with their correct-sample counts (what a round would pick from). */
-  problems: Array<{ id: string; level: number; correct: number }>;
-  wallSeconds: number;
-  tokens: number;
-}
+  problems: z.array(z.object({ id: z.string(), level: z.number().int(), correct: z.number().int() })),
+  wallSeconds: z.number(),
+  tokens: z.number(),
+});
+export type ProbeResult = z.infer<typeof probeResultSchema>;
 
 export const DEFAULT_BAND: [number, number] = [0.1, 0.9];
 
