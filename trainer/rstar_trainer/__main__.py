@@ -1,5 +1,6 @@
 """CLI: ``python3 -m rstar_trainer <command> ...`` (JSON-line events on stdout, chatter on stderr)."""
 import argparse
+import importlib
 import sys
 import traceback
 
@@ -23,28 +24,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Each command's module and entry point, imported only when run (torch-heavy modules load lazily).
+COMMANDS = {
+    "sft": ("sft", "run_sft"),
+    "export": ("export", "run_export"),
+    "logits": ("infer", "run_logits"),
+    "bench-generate": ("infer", "run_bench_generate"),
+    "reward": ("reward", "run_reward"),
+    "init-ppm": ("infer", "run_init_ppm"),
+}
+
+
 def main(argv=None) -> int:
     take_stdout()
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "sft":
-            from .sft import run_sft
-            run_sft(args)
-        elif args.command == "export":
-            from .export import run_export
-            run_export(args)
-        elif args.command == "logits":
-            from .infer import run_logits
-            run_logits(args)
-        elif args.command == "bench-generate":
-            from .infer import run_bench_generate
-            run_bench_generate(args)
-        elif args.command == "reward":
-            from .reward import run_reward
-            run_reward(args)
-        elif args.command == "init-ppm":
-            from .infer import run_init_ppm
-            run_init_ppm(args)
+        module, function = COMMANDS[args.command]
+        getattr(importlib.import_module(f".{module}", __package__), function)(args)
         return 0
     except TrainerError as e:
         emit("error", message=str(e))

@@ -1,9 +1,11 @@
 """Argument parsing: defaults, required options and choices; a parse error is a TrainerError (an
 error event), never argparse's exit."""
+import importlib
 import unittest
 
-from rstar_trainer.__main__ import build_parser
+from rstar_trainer.__main__ import COMMANDS, build_parser
 from rstar_trainer.events import TrainerError
+from rstar_trainer.options import load_options
 
 
 class Cli(unittest.TestCase):
@@ -42,6 +44,12 @@ class Cli(unittest.TestCase):
         ]:
             with self.subTest(argv=argv), self.assertRaisesRegex(TrainerError, message):
                 self.p.parse_args(argv)
+
+    def test_every_declared_command_has_an_entry_point(self):
+        self.assertEqual(set(COMMANDS), set(load_options()["commands"]))
+        for command, (module, function) in COMMANDS.items():
+            with self.subTest(command=command):
+                self.assertTrue(callable(getattr(importlib.import_module(f"rstar_trainer.{module}"), function)))
 
 
 if __name__ == "__main__":
