@@ -5,12 +5,9 @@
 //   node dist/bench/search.js [--problems 64] [--concurrency 64] [--rollouts 8] [--candidates 5]
 //                             [--per-level 20] [--n 8] [--levels 1,2,3,4,5] [--no-accuracy] [--no-synth]
 import { loadBundle } from '../src/models/bundle.js';
-import { OnnxPolicy } from '../src/models/onnx/engine.js';
-import { BatchingPolicy } from '../src/models/batching/policy.js';
 import { BatchingReward } from '../src/models/batching/reward.js';
 import { HeuristicReward } from '../src/search/heuristic-reward.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import { createJudge } from '../src/grade/index.js';
+import { openRuntime } from '../src/runtime.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import { runSearches } from '../src/search/scheduler.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps, type SearchMode } from '../src/search/types.js';
@@ -25,11 +22,12 @@ const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const levelsArg = process.argv.includes('--levels') ? process.argv[process.argv.indexOf('--levels') + 1] : '1,2,3,4,5';
 
 const bundle = loadBundle(DEFAULT_BUNDLE);
-const engine = await OnnxPolicy.load(bundle, {});
-const policy = new BatchingPolicy(engine);
-const executor = await createSandbox({});
-const judge = createJudge();
-const deps: SearchDeps = { policy, executor, judge };
+// Wired as the CLI wires it; the reward-guided runs below bring their own (heuristic) reward model.
+const rt = await openRuntime({ bundle: DEFAULT_BUNDLE, noReward: true });
+const engine = rt.engine!;
+const policy = rt.batching;
+const { executor, judge } = rt.deps;
+const deps: SearchDeps = rt.deps;
 const out: Record<string, unknown> = { command: ['node dist/bench/search.js', ...process.argv.slice(2)].join(' '), ...bundleInfo(DEFAULT_BUNDLE, bundle) };
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -126,5 +124,4 @@ if (!flag('no-accuracy')) {
 }
 
 process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-await executor.close();
-await engine.close();
+await rt.close();

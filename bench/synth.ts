@@ -9,10 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadBundle } from '../src/models/bundle.js';
-import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../src/models/onnx/engine.js';
-import { BatchingPolicy } from '../src/models/batching/policy.js';
-import { createSandbox } from '../src/sandbox/index.js';
-import { createJudge } from '../src/grade/index.js';
+import { DEFAULT_KV_CACHE_MB } from '../src/models/onnx/engine.js';
+import { openRuntime } from '../src/runtime.js';
 import { generateProblems } from '../src/data/curriculum/index.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps } from '../src/search/types.js';
 import { runSynth } from '../src/synth/synth-run.js';
@@ -53,12 +51,13 @@ const problems = Array.from({ length: per }, (_, i) => byLevel.map((ps) => ps[i]
 const bundle = loadBundle(DEFAULT_BUNDLE);
 const info = bundleInfo(DEFAULT_BUNDLE, bundle);
 const kvCacheMb = arg('kv-cache-mb', DEFAULT_KV_CACHE_MB);
-const engine = await OnnxPolicy.load(bundle, { seed, kvCacheMb });
+// Wired as the CLI wires it; terminal-guided synthesis uses no reward model.
+const rt = await openRuntime({ bundle: DEFAULT_BUNDLE, seed, kvCacheMb, noReward: true });
+const engine = rt.engine!;
+const policy = rt.batching;
+const deps: SearchDeps = rt.deps;
 let peakRss = process.memoryUsage().rss;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
-const policy = new BatchingPolicy(engine);
-const executor = await createSandbox({});
-const deps: SearchDeps = { policy, executor, judge: createJudge() };
 const search: SearchConfig = { ...DEFAULT_SEARCH_CONFIG, mode: 'mcts', guide: 'terminal', temperature: 1.0, rollouts, candidates, maxDepth, seed };
 const out = str('out') ?? mkdtempSync(join(tmpdir(), 'rstar-bench-synth-'));
 
@@ -126,6 +125,5 @@ const result = {
   nodes: records.reduce((a, r) => a + r.tree.nodes.length, 0),
 };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-await executor.close();
-await engine.close();
+await rt.close();
 if (!str('out') && !process.argv.includes('--keep')) rmSync(out, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadBundle, readManifest } from './models/bundle.js';
+import { loadBundle, readManifest, type Bundle } from './models/bundle.js';
 import { OnnxReward } from './models/onnx/reward.js';
 import { OnnxPolicy } from './models/onnx/engine.js';
 import type { Policy, RewardModel } from './models/types.js';
@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   seed?: number;
   workers?: number;
   unsafeNoSandbox?: boolean;
+  /** Load no reward model, even when the bundle has a PPM (work that uses none, e.g. terminal-guided synthesis). */
+  noReward?: boolean;
 }
 
 export interface Runtime {
@@ -95,6 +97,25 @@ export async function openHttpPolicy(o: RuntimeOptions & { policy: string }): Pr
   return policy;
 }
 
+/** A bundle's embedded models as `rstar serve` serves them: its policy and its PPM, each when the bundle has one. */
+export async function openBundleModels(
+  dir: string,
+  o: Pick<RuntimeOptions, 'threads' | 'maxBatch' | 'seed' | 'kvCacheMb'> = {},
+): Promise<{ bundle: Bundle; policy?: OnnxPolicy; reward?: OnnxReward }> {
+  if (!existsSync(dir)) throw new RuntimeOptionsError(`model bundle not found: ${dir}`);
+  try {
+    const bundle = loadBundle(dir);
+    const policy = bundle.policyPath
+      ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb })
+      : undefined;
+    const reward = bundle.ppmPath ? await OnnxReward.load(bundle, { threads: o.threads }) : undefined;
+    if (!policy && !reward) throw new Error(`${dir}: the bundle has neither a policy nor a PPM`);
+    return { bundle, policy, reward };
+  } catch (e) {
+    throw optionsError(e);
+  }
+}
+
 export function bundleHasPpm(dir: string): boolean {
   try {
     return !!readManifest(dir).ppm;
@@ -125,7 +146,7 @@ export async function openRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   let reward: RewardModel | undefined;
   if (o.reward && o.ppm) throw new RuntimeOptionsError('give --reward URL or --ppm BUNDLE, not both');
-  const ppmDir = o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined);
+  const ppmDir = o.noReward ? undefined : (o.ppm ?? (!served && !o.reward && bundleHasPpm(o.bundle) ? o.bundle : undefined));
   if (ppmDir) {
     if (!existsSync(ppmDir)) throw new RuntimeOptionsError(`--ppm: model bundle not found: ${ppmDir}`);
     try {

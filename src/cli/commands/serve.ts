@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { DEFAULT_BUNDLE } from '../../paths.js';
-import { loadBundle } from '../../models/bundle.js';
-import { OnnxPolicy, DEFAULT_KV_CACHE_MB } from '../../models/onnx/engine.js';
-import { OnnxReward } from '../../models/onnx/reward.js';
+import { DEFAULT_KV_CACHE_MB } from '../../models/onnx/engine.js';
+import { openBundleModels } from '../../runtime.js';
 import { RstarServer, SERVE_DEFAULTS as D } from '../../serve/server.js';
 import { UserError } from '../errors.js';
 import { intOption, floatOption } from '../options.js';
@@ -61,19 +59,15 @@ export function registerServe(program: Command): void {
     .option('--seed <n>', 'seed of requests that carry none', intOption('--seed'), 0)
     .option('--json', 'print the listening address as a JSON line')
     .action(async (o) => {
-      if (!existsSync(o.bundle)) throw new UserError(`model bundle not found: ${o.bundle}`);
       let server: RstarServer;
+      let name: string;
       try {
-        const bundle = loadBundle(o.bundle);
-        const policy = bundle.policyPath
-          ? await OnnxPolicy.load(bundle, { threads: o.threads, maxBatch: o.maxBatch, seed: o.seed, kvCacheMb: o.kvCacheMb })
-          : undefined;
-        const reward = bundle.ppmPath ? await OnnxReward.load(bundle, { threads: o.threads }) : undefined;
-        if (!policy && !reward) throw new Error(`${o.bundle}: the bundle has neither a policy nor a PPM`);
+        const { bundle, policy, reward } = await openBundleModels(o.bundle, o);
+        name = o.modelName ?? bundle.manifest.name;
         server = new RstarServer({
           policy,
           reward,
-          modelName: o.modelName ?? bundle.manifest.name,
+          modelName: name,
           countTokens: (t) => bundle.tokenizer.encode(t).length,
           maxContext: bundle.manifest.architecture.max_seq_len,
           rewardMaxContext: reward ? bundle.manifest.architecture.max_seq_len : undefined,
@@ -100,7 +94,6 @@ export function registerServe(program: Command): void {
       } catch (e) {
         throw new UserError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
       }
-      const name = o.modelName ?? loadBundle(o.bundle).manifest.name;
       if (o.json) process.stdout.write(JSON.stringify({ event: 'listening', url, model: name, pid: process.pid }) + '\n');
       process.stderr.write(
         `rstar serve: model "${name}" at ${url} (completions${server.batcher ? '' : ': none'}, rewards: ${server.hasReward ? 'yes' : 'none'})\n`,
