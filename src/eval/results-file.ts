@@ -64,7 +64,19 @@ export function checkSameRun(out: string, stored: EvalMeta, current: EvalMeta): 
 }
 
 /** What resuming needs of a record (the rest is the run's own business). */
-const resultRecord = z.looseObject({ id: z.string() });
+const resumeRecord = z.looseObject({ id: z.string() });
+/** What a report or view needs of a record: the verdict, its cost and (sampling modes) its curves. */
+const reportRecord = z.object({
+  id: z.string(),
+  level: z.number().nullable().optional(),
+  verdict: z.enum(['correct', 'wrong', 'invalid']),
+  correct: z.boolean(),
+  tokens: z.number(),
+  ms: z.number(),
+  curves: z
+    .object({ k: z.array(z.number()), maj: z.array(z.boolean()), pass: z.array(z.number()), tokens: z.array(z.number()), rm: z.array(z.boolean()).optional() })
+    .optional(),
+});
 
 export interface LoadedResults {
   results: ProblemResult[];
@@ -75,13 +87,18 @@ export interface LoadedResults {
 }
 
 /**
- * Reads a results file for resuming. A last line without its newline, or one that is not valid JSON,
- * is a torn write: the file is truncated to the end of the last complete record. A bad line anywhere
- * else is corruption and throws with the line number.
+ * The one reader of a results file. A repeated id keeps its first record. A last line without its
+ * newline, or one that is not valid JSON, is a torn write: `resume` truncates the file to the end of
+ * the last complete record; `report` leaves the file alone (an eval may still be writing it) and
+ * skips that line, and also checks the fields a report reads. A bad line anywhere else throws with
+ * its line number.
  */
-export function loadResultsForResume(out: string): LoadedResults {
-  if (!existsSync(out)) return { results: [], droppedBytes: 0, duplicates: 0 };
-  const file = readJsonl(out, resultRecord, { tornTail: 'drop', label: 'result record', describe: () => 'not a result record (no "id")' });
+export function readResultsFile(out: string, purpose: 'resume' | 'report'): LoadedResults {
+  if (purpose === 'resume' && !existsSync(out)) return { results: [], droppedBytes: 0, duplicates: 0 };
+  const file =
+    purpose === 'resume'
+      ? readJsonl(out, resumeRecord, { tornTail: 'drop', label: 'result record', describe: () => 'not a result record (no "id")' })
+      : readJsonl(out, reportRecord, { tornTail: 'skip', label: 'result record' });
   const results: ProblemResult[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
@@ -93,9 +110,12 @@ export function loadResultsForResume(out: string): LoadedResults {
     seen.add(value.id);
     results.push(raw as ProblemResult);
   }
-  if (file.droppedBytes > 0) truncateSync(out, file.keptBytes);
+  if (purpose === 'resume' && file.droppedBytes > 0) truncateSync(out, file.keptBytes);
   return { results, droppedBytes: file.droppedBytes, duplicates };
 }
+
+/** Reads a results file for resuming (see readResultsFile). */
+export const loadResultsForResume = (out: string): LoadedResults => readResultsFile(out, 'resume');
 
 /** Appends one JSON line per record with a single write each (a crash tears at most the last line). */
 export class ResultsWriter {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type * as vl from 'vega-lite';
 import { SAMPLING_MODES, modeMetric } from '../eval/modes.js';
-import { readMeta, metaPath, type EvalMeta } from '../eval/results-file.js';
+import { readMeta, metaPath, readResultsFile, type EvalMeta } from '../eval/results-file.js';
 import { summarize } from '../eval/summary.js';
 import type { EvalSummary, ProblemResult } from '../eval/types.js';
 import type { SearchMode } from '../search/types.js';
@@ -18,7 +18,7 @@ import { EVAL_MODES, EVAL_MODE_LABELS, evalFile, type EvalModeName } from './lay
 import { EVOLVE_STATE_FILE, readEvolveState, type EvolveState } from './state.js';
 import { perLevelSpec, perRoundSpec, renderSvg, tokensSpec, type CurvePoint, type RoundPoint, type TokenPoint } from './plots.js';
 import { atomicWrite } from '../util/files.js';
-import { readJsonFile, readJsonl } from '../util/jsonl.js';
+import { readJsonFile } from '../util/jsonl.js';
 import { ppmHeldOut, readManifest } from '../models/bundle.js';
 import { V2_SEED_RUNGS } from '../data/curriculum/ladder.js';
 
@@ -56,30 +56,13 @@ type Assignable<T extends U, U> = T;
 export type _SftWriterFits = Assignable<SftDataAblation, SftAblationInput>;
 export type _RewardWriterFits = Assignable<RewardModelAblation, RewardAblationInput>;
 
-const resultSchema = z.object({
-  id: z.string(),
-  level: num.nullable().optional(),
-  verdict: z.enum(['correct', 'wrong', 'invalid']),
-  correct: z.boolean(),
-  tokens: num,
-  ms: num,
-  curves: z.object({ k: z.array(num), maj: z.array(z.boolean()), pass: z.array(num), tokens: z.array(num), rm: z.array(z.boolean()).optional() }).optional(),
-});
-
 /**
  * The per-problem records of an eval results file, read only (the file is never truncated: an eval
  * may still be writing it). A torn last line is not part of the results yet; a bad line anywhere else
  * throws as `file:line`. A repeated id keeps its first record, as `--resume` does.
  */
 export function readResults(file: string): ProblemResult[] {
-  const out: ProblemResult[] = [];
-  const seen = new Set<string>();
-  for (const { value, raw } of readJsonl(file, resultSchema, { tornTail: 'skip', label: 'result record' }).records) {
-    if (seen.has(value.id)) continue;
-    seen.add(value.id);
-    out.push(raw as ProblemResult);
-  }
-  return out;
+  return readResultsFile(file, 'report').results;
 }
 
 // ── the report model ──────────────────────────────────────────────────────────────────────────────

@@ -13,7 +13,7 @@ import { hashSeed } from '../../src/util/rng.js';
 import { DEFAULT_SEARCH_CONFIG, type SearchConfig, type SearchDeps } from '../../src/search/types.js';
 import { kLadder, majAtK, passAtK, passAtKUnbiased, rmAtK, anyAtK, sampleCurves, type Sample } from '../../src/eval/metrics.js';
 import { runEval, type EvalSummary, type ProblemResult } from '../../src/eval/run-eval.js';
-import { metaPath, loadResultsForResume } from '../../src/eval/results-file.js';
+import { metaPath, loadResultsForResume, readResultsFile } from '../../src/eval/results-file.js';
 import { parseCurriculumSpec, loadDataset, type EvalProblem } from '../../src/eval/datasets.js';
 
 const judge = createJudge();
@@ -296,6 +296,31 @@ test('a torn line that ends in a newline byte is dropped too; corruption elsewhe
   assert.equal(readFileSync(f, 'utf8'), '{"id":"a","correct":true}\n');
   writeFileSync(f, '{"id":"a"}\nnot json\n{"id":"c"}\n');
   assert.throws(() => loadResultsForResume(f), /r\.jsonl:2: invalid result record/);
+});
+
+test('read for a report, a results file is left as it is: a torn tail is skipped, the fields a report reads are checked, a repeated id keeps its first record', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rstar-evalr-'));
+  const f = join(dir, 'r.jsonl');
+  const rec = (id: string, correct: boolean) => JSON.stringify({ id, level: 1, verdict: correct ? 'correct' : 'wrong', correct, tokens: 10, ms: 5 });
+  const text = `${rec('a', true)}\n${rec('b', false)}\n${rec('a', false)}\n{"id":"c","verd`;
+  writeFileSync(f, text);
+  const r = readResultsFile(f, 'report');
+  assert.deepEqual(
+    r.results.map((x) => [x.id, x.correct]),
+    [
+      ['a', true],
+      ['b', false],
+    ],
+  );
+  assert.equal(r.duplicates, 1);
+  assert.equal(readFileSync(f, 'utf8'), text, 'an eval may still be writing it: never truncated');
+  writeFileSync(f, `${rec('a', true)}\n{"id":"b","correct":true}\n`);
+  assert.throws(() => readResultsFile(f, 'report'), /r\.jsonl:2: .*verdict/);
+  // Resuming needs only the ids.
+  assert.deepEqual(
+    loadResultsForResume(f).results.map((x) => x.id),
+    ['a', 'b'],
+  );
 });
 
 test('resume refuses a results file from a different run and one without its sidecar', async () => {
