@@ -21,7 +21,7 @@ import {
   type C,
   type M,
   type Parsed,
-} from './engine.js';
+} from './symbolic.js';
 
 export interface Tolerance {
   /** Relative tolerance for non-integer numbers (default 1e-4, as rStar-Math's evaluation). */
